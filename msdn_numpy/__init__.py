@@ -1,0 +1,1 @@
+"""msdn_numpy: MSDN multi-label classification written from scratch in NumPy."""
