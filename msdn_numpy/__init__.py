@@ -1,1 +1,34 @@
-"""msdn_numpy: MSDN multi-label classification written from scratch in NumPy."""
+"""msdn_numpy: MSDN multi-label classification written from scratch in NumPy.
+
+The modules, in the order a learner meets them:
+
+``layers``     the Module contract; Linear, ReLU, Dropout, Reshape, Sequential, Parallel
+``conv``       Conv1D: the naive loops and the im2col version
+``recurrent``  LSTM with backpropagation through time
+``losses``     binary cross-entropy with logits
+``optim``      SGD and Adam
+``gradcheck``  finite-difference gradient checking
+``datasets``   ARFF / MULAN / MEKA loading, standardisation, label orders
+``synthetic``  the bundled dataset with known label dependencies
+``metrics``    the multi-label metrics
+``models``     MSDN, RethinkRNN, BRMLP
+``train``      the training recipe
+``persist``    model files
+``cli``        the ``msdn`` command
+"""
+
+from .conv import Conv1D, Conv1DNaive
+from .gradcheck import gradcheck, rel_error
+from .layers import Dropout, Linear, Module, Parallel, ReLU, Reshape, Sequential
+from .losses import BCEWithLogits, sigmoid
+from .models import BRMLP, MSDN, RethinkRNN, build_model
+from .optim import SGD, Adam
+from .recurrent import LSTM
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Adam", "BCEWithLogits", "BRMLP", "Conv1D", "Conv1DNaive", "Dropout", "LSTM", "Linear", "MSDN",
+    "Module", "Parallel", "ReLU", "Reshape", "RethinkRNN", "SGD", "Sequential", "build_model",
+    "gradcheck", "rel_error", "sigmoid",
+]  # fmt: skip

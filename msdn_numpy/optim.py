@@ -33,7 +33,9 @@ class Optimizer:
         """Yield ``(name, param, g)`` with weight decay folded into ``g``."""
         for name, p, grad in self.module.named_parameters():
             if grad is None:
-                raise RuntimeError(f"{type(self).__name__}.step(): parameter '{name}' has no gradient; run backward first")
+                raise RuntimeError(
+                    f"{type(self).__name__}.step(): parameter '{name}' has no gradient; run backward first"
+                )
             g = grad + self.weight_decay * p if self.weight_decay else grad
             yield name, p, g
 

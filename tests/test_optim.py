@@ -1,0 +1,205 @@
+"""SGD and Adam: single steps against the written-out formulas, PyTorch, and a least-squares fit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from msdn_numpy.layers import Module
+from msdn_numpy.optim import SGD, Adam
+
+
+class Params(Module):
+    """A bare module holding given parameters, whose gradients the test sets by hand."""
+
+    def __init__(self, **params: np.ndarray) -> None:
+        super().__init__()
+        self.params = {k: np.array(v, dtype=np.float64) for k, v in params.items()}
+
+
+class LinearModel(Module):
+    """``out = A θ`` for a fixed matrix ``A (M, P)``; ``θ (P,)`` is the only parameter."""
+
+    def __init__(self, P: int) -> None:
+        super().__init__()
+        self.params["theta"] = np.zeros(P)
+
+    def forward(self, A: np.ndarray) -> np.ndarray:
+        self._cache = A
+        return A @ self.params["theta"]
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        A = self._cached()
+        self.grads["theta"] = A.T @ dout
+        return np.outer(dout, self.params["theta"])
+
+
+THETA0 = np.array([1.0, -2.0, 0.5])
+GRADS = [np.array([0.5, 0.25, -1.0]), np.array([-0.3, 0.2, 0.1]), np.array([0.05, -0.4, 0.7])]
+
+
+# -- one or two steps against the formula ---------------------------------------
+
+
+def test_sgd_plain_step() -> None:
+    m = Params(theta=THETA0)
+    m.grads["theta"] = GRADS[0].copy()
+    SGD(m, lr=0.1).step()
+    np.testing.assert_allclose(m.params["theta"], THETA0 - 0.1 * GRADS[0], rtol=0, atol=1e-15)
+
+
+def test_sgd_momentum_and_weight_decay_two_steps() -> None:
+    lr, mu, wd = 0.1, 0.9, 0.01
+    m = Params(theta=THETA0)
+    opt = SGD(m, lr=lr, momentum=mu, weight_decay=wd)
+    theta, v = THETA0.copy(), np.zeros(3)
+    for g in GRADS[:2]:
+        m.grads["theta"] = g.copy()
+        opt.step()
+        v = mu * v + (g + wd * theta)  # v ← μ v + (g + λ θ)
+        theta = theta - lr * v
+        np.testing.assert_allclose(m.params["theta"], theta, rtol=0, atol=1e-15)
+    # the first step has no history: exactly θ0 - lr (g + λ θ0)
+    first = THETA0 - lr * (GRADS[0] + wd * THETA0)
+    v1 = GRADS[0] + wd * THETA0
+    np.testing.assert_allclose(first - lr * (mu * v1 + GRADS[1] + wd * first), theta, rtol=0, atol=1e-15)
+
+
+def test_sgd_updates_in_place() -> None:
+    m = Params(theta=THETA0)
+    before = m.params["theta"]
+    m.grads["theta"] = GRADS[0].copy()
+    SGD(m, lr=0.1).step()
+    assert m.params["theta"] is before  # layers keep referencing the same array
+
+
+def test_adam_first_step_is_sign_step() -> None:
+    # After one step m̂ = g and v̂ = g² exactly (bias correction), so θ moves by lr g / (|g| + ε).
+    lr, eps, wd = 0.01, 1e-8, 0.1
+    m = Params(theta=THETA0)
+    m.grads["theta"] = GRADS[0].copy()
+    Adam(m, lr=lr, eps=eps, weight_decay=wd).step()
+    g = GRADS[0] + wd * THETA0
+    np.testing.assert_allclose(m.params["theta"], THETA0 - lr * g / (np.abs(g) + eps), rtol=0, atol=1e-15)
+
+
+def test_adam_three_steps_formula() -> None:
+    lr, (b1, b2), eps, wd = 0.05, (0.8, 0.95), 1e-6, 0.02
+    m = Params(theta=THETA0)
+    opt = Adam(m, lr=lr, betas=(b1, b2), eps=eps, weight_decay=wd)
+    theta, mom, vel = THETA0.copy(), np.zeros(3), np.zeros(3)
+    for t, grad in enumerate(GRADS, start=1):
+        m.grads["theta"] = grad.copy()
+        opt.step()
+        g = grad + wd * theta
+        mom = b1 * mom + (1 - b1) * g
+        vel = b2 * vel + (1 - b2) * g * g
+        m_hat, v_hat = mom / (1 - b1**t), vel / (1 - b2**t)
+        theta = theta - lr * m_hat / (np.sqrt(v_hat) + eps)
+        np.testing.assert_allclose(m.params["theta"], theta, rtol=0, atol=1e-14)
+    assert opt.t == 3
+
+
+def test_state_kept_per_parameter_name() -> None:
+    m = Params(a=[1.0], b=[1.0, 2.0])
+    m.grads = {"a": np.array([1.0]), "b": np.array([0.0, 0.0])}
+    opt = SGD(m, lr=1.0, momentum=0.5)
+    opt.step()
+    opt.step()
+    # a: v1 = 1, v2 = 1.5 → 1 - 1 - 1.5; b never moves
+    np.testing.assert_allclose(m.params["a"], [-1.5], rtol=0, atol=1e-15)
+    np.testing.assert_array_equal(m.params["b"], [1.0, 2.0])
+    assert set(opt.state) == {"a", "b"}
+
+
+# -- PyTorch as oracle -------------------------------------------------------------------
+
+
+def _torch_run(torch, opt_cls, steps: int, **kwargs) -> np.ndarray:
+    p = torch.nn.Parameter(torch.from_numpy(THETA0.copy()))
+    opt = opt_cls([p], **kwargs)
+    for g in GRADS[:steps]:
+        p.grad = torch.from_numpy(g.copy())
+        opt.step()
+    return p.detach().numpy()
+
+
+@pytest.mark.parametrize("steps", [2, 3])
+@pytest.mark.parametrize("wd", [0.0, 0.1])
+def test_adam_matches_torch(steps: int, wd: float) -> None:
+    torch = pytest.importorskip("torch", reason="PyTorch oracle not installed")
+    kwargs = dict(lr=0.03, betas=(0.85, 0.99), eps=1e-7, weight_decay=wd)
+    expected = _torch_run(torch, torch.optim.Adam, steps, **kwargs)
+    m = Params(theta=THETA0)
+    opt = Adam(m, **kwargs)
+    for g in GRADS[:steps]:
+        m.grads["theta"] = g.copy()
+        opt.step()
+    np.testing.assert_allclose(m.params["theta"], expected, rtol=0, atol=1e-14)
+
+
+@pytest.mark.parametrize("wd", [0.0, 0.05])
+def test_sgd_momentum_matches_torch(wd: float) -> None:
+    torch = pytest.importorskip("torch", reason="PyTorch oracle not installed")
+    kwargs = dict(lr=0.2, momentum=0.9, weight_decay=wd)
+    expected = _torch_run(torch, torch.optim.SGD, 3, **kwargs)
+    m = Params(theta=THETA0)
+    opt = SGD(m, **kwargs)
+    for g in GRADS:
+        m.grads["theta"] = g.copy()
+        opt.step()
+    np.testing.assert_allclose(m.params["theta"], expected, rtol=0, atol=1e-14)
+
+
+# -- convergence on 0.5 ||A θ - y||² ------------------------------------------------------
+
+
+def _least_squares_problem() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((12, 4))
+    y = rng.standard_normal(12)
+    return A, y, np.linalg.lstsq(A, y, rcond=None)[0]
+
+
+@pytest.mark.parametrize(
+    "make_opt,steps",
+    [
+        (lambda m, L: SGD(m, lr=1.0 / L), 2000),
+        (lambda m, L: SGD(m, lr=0.5 / L, momentum=0.9), 500),
+        (lambda m, L: Adam(m, lr=0.01), 3000),
+    ],
+    ids=["sgd", "sgd-momentum", "adam"],
+)
+def test_optimisers_reach_least_squares_solution(make_opt, steps: int) -> None:
+    A, y, theta_star = _least_squares_problem()
+    model = LinearModel(A.shape[1])
+    L = np.linalg.eigvalsh(A.T @ A).max()  # Lipschitz constant of the gradient
+    opt = make_opt(model, L)
+    for _ in range(steps):
+        r = model.forward(A) - y  # d/d(out) of 0.5 ||out - y||²
+        model.backward(r)
+        opt.step()
+    np.testing.assert_allclose(model.params["theta"], theta_star, rtol=0, atol=1e-8)
+    assert np.abs(theta_star).max() > 0.1  # started at 0, so it really moved
+
+
+# -- errors ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("opt_cls", [SGD, Adam])
+@pytest.mark.parametrize("lr", [0.0, -0.1])
+def test_invalid_lr_raises(opt_cls, lr: float) -> None:
+    with pytest.raises(ValueError, match="learning rate"):
+        opt_cls(Params(theta=THETA0), lr=lr)
+
+
+def test_invalid_momentum_and_weight_decay_raise() -> None:
+    with pytest.raises(ValueError, match="momentum"):
+        SGD(Params(theta=THETA0), lr=0.1, momentum=1.0)
+    with pytest.raises(ValueError, match="weight_decay"):
+        Adam(Params(theta=THETA0), weight_decay=-1.0)
+
+
+def test_step_without_gradient_raises() -> None:
+    with pytest.raises(RuntimeError, match="no gradient"):
+        Adam(Params(theta=THETA0)).step()
