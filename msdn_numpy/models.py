@@ -1,0 +1,376 @@
+"""The three models of the project, built only from the engine's layers.
+
+* :class:`MSDN` — encoder → one d-dim embedding per label → multi-scale Conv1D block
+  along the label axis → 1×1 convolution read-out (the paper's idea, our
+  reconstruction of it: see DESIGN.md).
+* :class:`RethinkRNN` — the RethinkNet-style LSTM baseline the paper compares against.
+* :class:`BRMLP` — MSDN without the relation block ("no label relations" ablation).
+
+Every model maps standardised features ``X (N, D)`` to an output whose loss is
+BCE-with-logits against :meth:`MultiLabelModel.output_targets` of ``Y (N, L)``, and
+gives final logits ``(N, L)`` through :meth:`MultiLabelModel.logits`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .conv import Conv1D
+from .layers import Dropout, Linear, Module, Parallel, ReLU, Reshape, Sequential, as_generator, check_input
+from .losses import sigmoid
+from .recurrent import LSTM
+
+#: The label order MSDN is trained with unless told otherwise. A kernel only relates
+#: labels that are neighbours in the order, and the order of a dataset's file is
+#: arbitrary; spectral seriation of the co-occurrence graph puts labels that occur
+#: together next to each other. The paper does not say which order it uses; we chose
+#: this one on validation splits carved from the training data of emotions, yeast and
+#: enron (README, "How the defaults were chosen").
+DEFAULT_LABEL_ORDER = "cooccurrence"
+
+
+class MultiLabelModel(Module):
+    """What the trainer, the CLI and the model files need from every model.
+
+    ``config`` holds the constructor's keyword arguments (JSON-able), so that a model
+    file can rebuild the same architecture before loading the weights.
+    """
+
+    kind = "base"
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        super().__init__()
+        self.config = dict(config)
+        self.D = int(config["D"])
+        self.L = int(config["L"])
+
+    def output_targets(self, Y: np.ndarray) -> np.ndarray:
+        """The targets the training output is compared with (``Y`` itself by default)."""
+        return Y
+
+    def logits_from_output(self, out: np.ndarray) -> np.ndarray:
+        """Final ``(N, L)`` logits from the training output (identity by default)."""
+        return out
+
+    def logits(self, X: np.ndarray, batch_size: int = 1024) -> np.ndarray:
+        """Evaluation-mode logits ``(N, L)``, computed in batches; restores the mode after."""
+        was_training = self.training
+        self.eval()
+        try:
+            parts = [self.logits_from_output(self.forward(X[i : i + batch_size])) for i in range(0, len(X), batch_size)]
+        finally:
+            self.train(was_training)
+        return np.concatenate(parts, axis=0) if parts else np.zeros((0, self.L), dtype=self.dtype)
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """Label probabilities ``sigmoid(logits)``, shape ``(N, L)``."""
+        return sigmoid(self.logits(X))
+
+    def _check_X(self, X: np.ndarray) -> None:
+        check_input(X, type(self).__name__, 2, f"(N, D={self.D})", axis1=self.D)
+
+    # -- reporting ------------------------------------------------------------------
+    def parameter_split(self) -> dict[str, int]:
+        """Parameters by part: encoder / label embedding / relation block or LSTM / read-out."""
+        raise NotImplementedError
+
+    def layer_table(self) -> list[tuple[str, str, str, int]]:
+        """Rows ``(stage, layer, output shape, parameters)`` for :meth:`describe`."""
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        """Every layer with its output shape and parameter count, then the total."""
+        rows = [("stage", "layer", "output shape", "params")]
+        rows += [(s, layer, shape, f"{n:,}") for s, layer, shape, n in self.layer_table()]
+        rows.append(("total", "", "", f"{self.num_parameters():,}"))
+        widths = [max(len(r[i]) for r in rows) for i in range(4)]
+        lines = []
+        for i, r in enumerate(rows):
+            lines.append(
+                "  ".join([r[0].ljust(widths[0]), r[1].ljust(widths[1]), r[2].ljust(widths[2]), r[3].rjust(widths[3])])
+            )
+            if i == 0 or i == len(rows) - 2:
+                lines.append("-" * len(lines[-1]))
+        return "\n".join(lines)
+
+
+def _encoder(D: int, E: int, dropout: float, rng: np.random.Generator) -> Sequential:
+    """``x (N, D) → ReLU(x W + b) (N, E)``, then (inverted) dropout if asked for."""
+    layers: list[Module] = [Linear(D, E, rng=rng), ReLU()]
+    if dropout > 0:
+        layers.append(Dropout(dropout, rng=rng.integers(2**32)))
+    return Sequential(*layers)
+
+
+class MSDN(MultiLabelModel):
+    """Multi-Scale Label Dependence Relation Network (our reconstruction).
+
+    ::
+
+        h = Dropout(ReLU(X W1 + b1))                 (N, E)     encoder
+        Z = reshape(h W2 + b2)                       (N, d, L)  one d-dim embedding per label
+        F_k = ReLU(Conv1D_k(Z)),  k in kernel_sizes  (N, c, L)  'same' padding along the labels
+        F = concat_k F_k                             (N, |K| c, L)
+        s = Conv1D_1(F)                              (N, 1, L)  shared per-label read-out
+        logits = s[:, 0, :]                          (N, L)
+
+    A kernel of size k at label position j sees labels j-(k-1)//2 … j+k//2 of the
+    label order ``perm`` (``Z``'s position p is label ``perm[p]``); the logits are
+    returned in the dataset's own label order.
+
+    Parameters
+    ----------
+    D, L : int
+        Features and labels.
+    hidden : int
+        Encoder width E.
+    embed_dim : int
+        Label-embedding channels d.
+    channels : int
+        Channels c per kernel size.
+    kernel_sizes : tuple of int
+        The scales K.
+    dropout : float
+        Dropout after the encoder (0 disables it).
+    padding_mode : {"zeros", "circular"}
+        How the label axis is padded at its two ends.
+    label_perm : list of int, optional
+        The label order (a permutation of ``range(L)``); identity by default.
+        Compute it with :func:`msdn_numpy.datasets.label_order`
+        (:func:`msdn_numpy.train.train_model` does, with :data:`DEFAULT_LABEL_ORDER`).
+    label_order : str, optional
+        The name of the method that produced ``label_perm``, recorded in the config
+        (``"given"`` when ``label_perm`` is omitted, ``"custom"`` when unnamed).
+    seed : int
+        Seed of the initialisation and of dropout.
+
+    Notes
+    -----
+    The paper does not publish (to us) how the per-label embeddings are produced; we
+    use one linear map from the encoder to all ``d × L`` values (DESIGN.md), so each
+    label's embedding is conditioned on the example.
+    """
+
+    kind = "msdn"
+
+    def __init__(
+        self,
+        D: int,
+        L: int,
+        *,
+        hidden: int = 64,
+        embed_dim: int = 8,
+        channels: int = 32,
+        kernel_sizes: tuple[int, ...] = (1, 3, 5),
+        dropout: float = 0.0,
+        padding_mode: str = "zeros",
+        label_perm: list[int] | None = None,
+        label_order: str | None = None,
+        seed: int = 0,
+    ) -> None:
+        perm = np.arange(L) if label_perm is None else np.asarray(label_perm, dtype=np.int64)
+        if sorted(perm.tolist()) != list(range(L)):
+            raise ValueError(f"MSDN: label_perm must be a permutation of range(L={L}), got {perm.tolist()}")
+        if not kernel_sizes or any(int(k) < 1 for k in kernel_sizes):
+            raise ValueError(f"MSDN: kernel_sizes must be positive integers, got {kernel_sizes}")
+        kernel_sizes = tuple(int(k) for k in kernel_sizes)
+        if label_order is None:
+            label_order = "given" if label_perm is None else "custom"
+        super().__init__(
+            dict(
+                D=D, L=L, hidden=hidden, embed_dim=embed_dim, channels=channels,
+                kernel_sizes=list(kernel_sizes), dropout=dropout, padding_mode=padding_mode,
+                label_perm=perm.tolist(), label_order=label_order, seed=seed,
+            )
+        )  # fmt: skip
+        rng = as_generator(seed)
+        self.perm = perm
+        self.inverse = np.argsort(perm)
+        self.hidden, self.embed_dim, self.channels = hidden, embed_dim, channels
+        self.kernel_sizes = kernel_sizes
+        self.encoder = _encoder(D, hidden, dropout, rng)
+        self.embed = Sequential(Linear(hidden, embed_dim * L, rng=rng), Reshape(embed_dim, L))
+        self.relations = Parallel(
+            [
+                Sequential(Conv1D(embed_dim, channels, k, padding="same", padding_mode=padding_mode, rng=rng), ReLU())
+                for k in kernel_sizes
+            ],
+            axis=1,
+        )
+        self.readout = Conv1D(channels * len(kernel_sizes), 1, 1, rng=rng)
+
+    def children(self) -> list[tuple[str, Module]]:
+        return [
+            ("encoder", self.encoder),
+            ("embed", self.embed),
+            ("relations", self.relations),
+            ("readout", self.readout),
+        ]
+
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        """``X (N, D)`` → logits ``(N, L)`` in the dataset's label order."""
+        self._check_X(X)
+        Z = self.embed.forward(self.encoder.forward(X))  # (N, d, L), label order = perm
+        s = self.readout.forward(self.relations.forward(Z))  # (N, 1, L)
+        self._cache = True
+        return s[:, 0, self.inverse]  # back to the dataset's order
+
+    def backward(self, dlogits: np.ndarray) -> np.ndarray:
+        """``dlogits (N, L)`` → ``dX (N, D)``; fills every layer's gradients."""
+        self._cached()
+        ds = dlogits[:, None, self.perm]  # (N, 1, L) in the convolution's order
+        dZ = self.relations.backward(self.readout.backward(ds))
+        return self.encoder.backward(self.embed.backward(dZ))
+
+    def parameter_split(self) -> dict[str, int]:
+        return {
+            "encoder": self.encoder.num_parameters(),
+            "label embedding": self.embed.num_parameters(),
+            "relation block": self.relations.num_parameters(),
+            "read-out": self.readout.num_parameters(),
+        }
+
+    def layer_table(self) -> list[tuple[str, str, str, int]]:
+        E, d, c, L = self.hidden, self.embed_dim, self.channels, self.L
+        rows = [("encoder", repr(layer), f"(N, {E})", layer.num_parameters()) for layer in self.encoder.layers]
+        rows.append(
+            ("label embedding", repr(self.embed.layers[0]), f"(N, {d * L})", self.embed.layers[0].num_parameters())
+        )
+        rows.append(("label embedding", repr(self.embed.layers[1]), f"(N, {d}, {L})", 0))
+        for branch in self.relations.branches:
+            conv = branch.layers[0]
+            rows.append(("relation block", repr(conv), f"(N, {c}, {L})", conv.num_parameters()))
+            rows.append(("relation block", "ReLU()", f"(N, {c}, {L})", 0))
+        rows.append(("relation block", "concat (channels)", f"(N, {c * len(self.kernel_sizes)}, {L})", 0))
+        rows.append(("read-out", repr(self.readout), f"(N, 1, {L}) -> (N, {L})", self.readout.num_parameters()))
+        return rows
+
+
+class BRMLP(MultiLabelModel):
+    """Binary relevance MLP: MSDN without the relation block.
+
+    ``logits = Dropout(ReLU(X W1 + b1)) W2 + b2``, shapes ``(N, D) → (N, E) → (N, L)``.
+    Each label's logit is a separate linear read-out of the shared encoder, with no
+    path from one label to another: the "no label relations" ablation.
+    """
+
+    kind = "br"
+
+    def __init__(self, D: int, L: int, *, hidden: int = 64, dropout: float = 0.0, seed: int = 0) -> None:
+        super().__init__(dict(D=D, L=L, hidden=hidden, dropout=dropout, seed=seed))
+        rng = as_generator(seed)
+        self.hidden = hidden
+        self.encoder = _encoder(D, hidden, dropout, rng)
+        self.readout = Linear(hidden, L, rng=rng)
+
+    def children(self) -> list[tuple[str, Module]]:
+        return [("encoder", self.encoder), ("readout", self.readout)]
+
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        """``X (N, D)`` → logits ``(N, L)``."""
+        self._check_X(X)
+        self._cache = True
+        return self.readout.forward(self.encoder.forward(X))
+
+    def backward(self, dlogits: np.ndarray) -> np.ndarray:
+        self._cached()
+        return self.encoder.backward(self.readout.backward(dlogits))
+
+    def parameter_split(self) -> dict[str, int]:
+        return {"encoder": self.encoder.num_parameters(), "read-out": self.readout.num_parameters()}
+
+    def layer_table(self) -> list[tuple[str, str, str, int]]:
+        rows = [
+            ("encoder", repr(layer), f"(N, {self.hidden})", layer.num_parameters()) for layer in self.encoder.layers
+        ]
+        rows.append(("read-out", repr(self.readout), f"(N, {self.L})", self.readout.num_parameters()))
+        return rows
+
+
+class RethinkRNN(MultiLabelModel):
+    """RethinkNet-style LSTM baseline (Yang, Lin, Chu & Lin, ACML 2019).
+
+    The input is repeated for ``B`` steps ("rethinking" the prediction B times)::
+
+        u = ReLU(X W_e + b_e)                    (N, 128)     Dense(128, ReLU), the same at every step
+        U = repeat(u, B)                         (N, B, 128)
+        H = LSTM(U)                              (N, B, 128)  memory of the previous predictions
+        out = H W_o + b_o                        (N, B, L)    Dense(L) read-out at every step
+
+    Training compares every step with ``Y`` (the loss over steps); prediction uses
+    the last step. Since Dense(128) sees the same input at every step we compute it
+    once and repeat the result; the backward pass sums the B step gradients.
+
+    Notes
+    -----
+    RethinkNet also re-weights its loss for a target metric (cost-sensitive); like
+    every model here we use plain BCE. We *average* the BCE over the B steps rather
+    than summing it: the same objective up to the constant factor B, to which Adam's
+    update is (nearly) invariant.
+    """
+
+    kind = "rnn"
+
+    def __init__(
+        self, D: int, L: int, *, hidden: int = 128, steps: int = 3, dropout: float = 0.0, seed: int = 0
+    ) -> None:
+        if steps < 1:
+            raise ValueError(f"RethinkRNN: steps must be >= 1, got {steps}")
+        super().__init__(dict(D=D, L=L, hidden=hidden, steps=steps, dropout=dropout, seed=seed))
+        rng = as_generator(seed)
+        self.hidden, self.steps = hidden, steps
+        self.encoder = _encoder(D, hidden, dropout, rng)
+        self.lstm = LSTM(hidden, hidden, rng=rng)
+        self.readout = Linear(hidden, L, rng=rng)
+
+    def children(self) -> list[tuple[str, Module]]:
+        return [("encoder", self.encoder), ("lstm", self.lstm), ("readout", self.readout)]
+
+    def output_targets(self, Y: np.ndarray) -> np.ndarray:
+        """``Y (N, L)`` repeated for every step: ``(N, B, L)``."""
+        return np.repeat(Y[:, None, :], self.steps, axis=1)
+
+    def logits_from_output(self, out: np.ndarray) -> np.ndarray:
+        """The last step's logits, ``(N, B, L) → (N, L)``."""
+        return out[:, -1, :]
+
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        """``X (N, D)`` → per-step logits ``(N, B, L)``."""
+        self._check_X(X)
+        u = self.encoder.forward(X)  # (N, E)
+        U = np.repeat(u[:, None, :], self.steps, axis=1)  # (N, B, E)
+        self._cache = True
+        return self.readout.forward(self.lstm.forward(U))
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        """``dout (N, B, L)`` → ``dX (N, D)``."""
+        self._cached()
+        dU = self.lstm.backward(self.readout.backward(dout))
+        return self.encoder.backward(dU.sum(axis=1))  # u was copied to every step
+
+    def parameter_split(self) -> dict[str, int]:
+        return {
+            "encoder": self.encoder.num_parameters(),
+            "LSTM": self.lstm.num_parameters(),
+            "read-out": self.readout.num_parameters(),
+        }
+
+    def layer_table(self) -> list[tuple[str, str, str, int]]:
+        E, B = self.hidden, self.steps
+        rows = [("encoder", repr(layer), f"(N, {E})", layer.num_parameters()) for layer in self.encoder.layers]
+        rows.append(("repeat", f"repeat x{B}", f"(N, {B}, {E})", 0))
+        rows.append(("LSTM", f"LSTM({E}, {E})", f"(N, {B}, {E})", self.lstm.num_parameters()))
+        rows.append(("read-out", repr(self.readout), f"(N, {B}, {self.L})", self.readout.num_parameters()))
+        return rows
+
+
+MODELS: dict[str, type[MultiLabelModel]] = {"msdn": MSDN, "rnn": RethinkRNN, "br": BRMLP}
+
+
+def build_model(kind: str, D: int, L: int, **kwargs: Any) -> MultiLabelModel:
+    """Build a model by name (``"msdn"``, ``"rnn"`` or ``"br"``)."""
+    if kind not in MODELS:
+        raise ValueError(f"unknown model '{kind}': choose one of {', '.join(MODELS)}")
+    return MODELS[kind](D, L, **kwargs)

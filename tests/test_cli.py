@@ -1,0 +1,101 @@
+"""The ``msdn`` command line end to end, on the bundled synthetic data, in a temp dir."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from msdn_numpy.cli import main
+from msdn_numpy.datasets import DATA_DIR, load_dataset
+from msdn_numpy.metrics import METRIC_NAMES
+
+QUICK = ["--epochs", "2", "--hidden", "8", "--quiet"]
+
+
+def test_train_save_json_evaluate_predict(tmp_path, capsys):
+    model_file, result = tmp_path / "m.npz", tmp_path / "r.json"
+    assert main(["train", *QUICK, "--save", str(model_file), "--json", str(result)]) == 0
+    out = capsys.readouterr().out
+    assert "test metrics" in out and "parameters:" in out and "relation block" in out
+    rec = json.loads(result.read_text())
+    assert set(rec) >= {"dataset", "model", "seed", "params", "config", "seconds", "metrics"}
+    assert list(rec["metrics"]) == list(METRIC_NAMES)
+    assert rec["dataset"] == "synthetic" and rec["model"] == "msdn" and rec["params"] > 0
+
+    assert main(["evaluate", "--model-file", str(model_file), "--dataset", "synthetic"]) == 0
+    out = capsys.readouterr().out
+    assert f"{rec['metrics']['example_f1']:.4f}" in out  # the saved model reproduces its test figures
+
+    csv = tmp_path / "pred.csv"
+    path = DATA_DIR / "synthetic-test.arff"
+    assert main(["predict", "--model-file", str(model_file), str(path), "--output", str(csv)]) == 0
+    lines = csv.read_text().splitlines()
+    assert lines[0].startswith("row,") and len(lines) == load_dataset("synthetic")[1].n_samples + 1
+
+
+@pytest.mark.parametrize("model", ["rnn", "br"])
+def test_train_other_models(model, capsys):
+    assert main(["train", "--model", model, *QUICK]) == 0
+    assert "test metrics" in capsys.readouterr().out
+
+
+def test_compare_writes_a_table_and_json(tmp_path, capsys):
+    out_json = tmp_path / "runs.json"
+    args = [
+        "compare",
+        "--datasets",
+        "synthetic",
+        "--seeds",
+        "1",
+        "--epochs",
+        "1",
+        "--hidden",
+        "8",
+        "--json",
+        str(out_json),
+    ]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "| msdn |" in out and "| rnn |" in out and "| br |" in out and "msdn K=(3,)" in out
+    runs = json.loads(out_json.read_text())
+    variants = {r["variant"] for r in runs}
+    assert {"msdn", "rnn", "br", "msdn K=(1,)", "msdn K=(5,)", "msdn order=cooccurrence"} <= variants
+    assert all(set(r["metrics"]) == set(METRIC_NAMES) for r in runs)
+
+
+def test_info_on_synthetic_and_benchmark(capsys, data_dir):
+    assert main(["info", "synthetic"]) == 0
+    assert "L" in capsys.readouterr().out
+    assert main(["info", "emotions", "--data-dir", str(data_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "391" in out and "202" in out and "72" in out
+
+
+def test_clear_errors(tmp_path, capsys):
+    assert main(["train", "--dataset", "nosuchset", "--data-dir", str(tmp_path), *QUICK]) == 2
+    err = capsys.readouterr().err
+    assert "nosuchset" in err and "error" in err
+    assert main(["evaluate", "--model-file", str(tmp_path / "none.npz")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_model_file_from_another_dataset(tmp_path, capsys, data_dir):
+    model_file = tmp_path / "m.npz"
+    assert main(["train", *QUICK, "--save", str(model_file)]) == 0
+    capsys.readouterr()
+    assert (
+        main(["evaluate", "--model-file", str(model_file), "--dataset", "emotions", "--data-dir", str(data_dir)]) == 2
+    )
+    assert "trained on 'synthetic'" in capsys.readouterr().err
+
+
+def test_unknown_option_and_python_m():
+    proc = subprocess.run(
+        [sys.executable, "-m", "msdn_numpy", "train", "--epoch", "3", "--bogus"], capture_output=True, text=True
+    )
+    assert proc.returncode == 2 and "unrecognized arguments: --bogus" in proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "msdn_numpy", "--help"], capture_output=True, text=True)
+    assert proc.returncode == 0 and "train" in proc.stdout
