@@ -1,0 +1,80 @@
+"""Plumbing shared by the tutorial scripts: command line, data with fallback, smoke mode.
+
+Not a tutorial itself. Every script starts with ``args = common.setup(__doc__)``:
+
+* ``--figures DIR``   where figures go (default ``tutorials/figures/``);
+* ``--data-dir DIR``  the MULAN folder (default ``$MSDN_DATA``);
+* ``--smoke``         (or ``MSDN_SMOKE=1``) few epochs, small data, one seed: for CI.
+
+Unknown arguments are ignored, so the scripts also run as notebooks (Jupyter passes
+its own arguments to the kernel).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from msdn_numpy.datasets import Dataset, load_dataset
+from msdn_numpy.train import TrainConfig
+
+HERE = Path(__file__).resolve().parent
+
+
+def setup(description: str | None) -> argparse.Namespace:
+    """Parse the tutorial options; create the figures folder; print what was chosen."""
+    first = (description or "").strip().splitlines()
+    parser = argparse.ArgumentParser(description=first[0] if first else None)
+    parser.add_argument("--figures", type=Path, default=HERE / "figures", help="folder for the figures")
+    parser.add_argument("--data-dir", default=os.environ.get("MSDN_DATA"), help="MULAN folder (default $MSDN_DATA)")
+    parser.add_argument("--smoke", action="store_true", help="tiny run for CI (also MSDN_SMOKE=1)")
+    args, _ = parser.parse_known_args()
+    args.smoke = args.smoke or os.environ.get("MSDN_SMOKE", "") not in ("", "0")
+    args.figures.mkdir(parents=True, exist_ok=True)
+    mode = "SMOKE mode (tiny run: numbers are not meaningful)" if args.smoke else "full run"
+    print(f"{mode}; figures -> {args.figures}")
+    return args
+
+
+def load(name: str, args: argparse.Namespace, smoke_rows: int = 150) -> tuple[Dataset, Dataset]:
+    """``load_dataset(name)`` from ``--data-dir``/``MSDN_DATA``, else the bundled synthetic data.
+
+    In smoke mode both splits are cut to ``smoke_rows`` rows (seeded) so that CI is fast.
+    """
+    try:
+        train, test = load_dataset(name, args.data_dir)
+    except (FileNotFoundError, ValueError) as exc:
+        if name == "synthetic":
+            raise
+        reason = "no --data-dir / MSDN_DATA given" if not args.data_dir else str(exc).split(";")[0]
+        print(f"NOTE: real dataset '{name}' not available ({reason}).")
+        print("      Falling back to the bundled synthetic dataset: load_dataset('synthetic').")
+        train, test = load_dataset("synthetic")
+    sys.stderr.flush()
+    if args.smoke:
+        train, test = head(train, smoke_rows), head(test, smoke_rows)
+    return train, test
+
+
+def head(ds: Dataset, n: int, seed: int = 0) -> Dataset:
+    """A seeded random subset of at most ``n`` rows (for smoke mode)."""
+    if ds.n_samples <= n:
+        return ds
+    rows = np.sort(np.random.default_rng(seed).permutation(ds.n_samples)[:n])
+    return Dataset(ds.X[rows], ds.Y[rows], ds.feature_names, ds.label_names, ds.name)
+
+
+def config(args: argparse.Namespace, **overrides) -> TrainConfig:
+    """The package defaults ``TrainConfig()``, cut to 3 epochs in smoke mode."""
+    cfg = TrainConfig(**overrides)
+    return replace(cfg, epochs=3, patience=2) if args.smoke else cfg
+
+
+def seeds(args: argparse.Namespace, n: int) -> list[int]:
+    """``range(n)`` normally, a single seed in smoke mode."""
+    return [0] if args.smoke else list(range(n))
