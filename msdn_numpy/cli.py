@@ -207,7 +207,9 @@ def cmd_info(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from .bench import run_bench  # imported here: the benchmark pulls in torch when present
 
-    return run_bench(quick=args.quick, json_path=args.json, data_dir=args.data_dir)
+    return run_bench(
+        quick=args.quick, json_path=args.json, data_dir=args.data_dir, figures_dir=args.figures, threads=args.threads
+    )
 
 
 # -- the parser --------------------------------------------------------------------------
@@ -290,6 +292,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="small shapes, few repeats (seconds)")
     p.add_argument("--json", metavar="FILE")
     p.add_argument("--data-dir", default=None)
+    p.add_argument("--figures", metavar="DIR", help="where the scaling figure goes (default: beside --json)")
+    p.add_argument("--threads", type=int, help="BLAS/torch threads (default: what NumPy's BLAS uses)")
     p.set_defaults(func=cmd_bench)
     return parser
 

@@ -125,8 +125,16 @@ def pad1d(x: np.ndarray, left: int, right: int, mode: str = "zeros") -> np.ndarr
         raise ValueError(f"padding_mode must be one of {PADDING_MODES}; got {mode!r}")
     if left == 0 and right == 0:
         return x
+    if mode == "zeros":
+        # The same as np.pad(mode="constant"), written as a zero buffer and one slice
+        # copy: np.pad spends tens of microseconds on Python bookkeeping per call, far
+        # more than the copy at MSDN's sizes (measured at a yeast batch (32, 8, 14):
+        # 49 us for np.pad, 2 us for this; there are 3 such calls per batch).
+        x_pad = np.zeros(x.shape[:-1] + (left + x.shape[-1] + right,), dtype=x.dtype)
+        x_pad[..., left : left + x.shape[-1]] = x
+        return x_pad
     widths = [(0, 0)] * (x.ndim - 1) + [(left, right)]
-    return np.pad(x, widths, mode="constant" if mode == "zeros" else "wrap")
+    return np.pad(x, widths, mode="wrap")
 
 
 def unpad1d(dx_padded: np.ndarray, left: int, right: int, L: int, mode: str = "zeros") -> np.ndarray:
@@ -481,7 +489,11 @@ class Conv1D(Module):
         dout2 = dout.transpose(1, 0, 2).reshape(self.C_out, N * L_out)  # (C_out, N*L_out), one copy
         W2 = self.params["W"].reshape(self.C_out, -1).astype(cols.dtype, copy=False)
 
-        self.grads["W"] = (dout2 @ cols.T).reshape(self.params["W"].shape).astype(self.params["W"].dtype, copy=False)
+        # dW2 = dout2 @ cols^T, shape (C_out, C_in*K). OpenBLAS runs this product 15-30%
+        # faster with the operand that has more rows on the left (measured at MSDN's shapes),
+        # so when C_in*K > C_out we compute its transpose (cols @ dout2^T)^T: the same sums.
+        dW2 = (cols @ dout2.T).T if cols.shape[0] > self.C_out else dout2 @ cols.T
+        self.grads["W"] = dW2.reshape(self.params["W"].shape).astype(self.params["W"].dtype, copy=False)
         if "b" in self.params:
             self.grads["b"] = dout2.sum(axis=1).astype(self.params["b"].dtype, copy=False)
 

@@ -60,7 +60,9 @@ class SGD(Optimizer):
     def step(self) -> None:
         for name, p, g in self._gradients():
             if self.momentum:
-                v = self.state.setdefault(name, {"v": np.zeros_like(p)})["v"]
+                if name not in self.state:  # zero velocity, allocated once
+                    self.state[name] = {"v": np.zeros_like(p)}
+                v = self.state[name]["v"]
                 v *= self.momentum
                 v += g
                 g = v
@@ -96,9 +98,17 @@ class Adam(Optimizer):
         c1 = 1.0 - self.beta1**self.t
         c2 = 1.0 - self.beta2**self.t
         for name, p, g in self._gradients():
-            s = self.state.setdefault(name, {"m": np.zeros_like(p), "v": np.zeros_like(p)})
-            s["m"] *= self.beta1
-            s["m"] += (1.0 - self.beta1) * g
-            s["v"] *= self.beta2
-            s["v"] += (1.0 - self.beta2) * g * g
-            p -= (self.lr / c1) * s["m"] / (np.sqrt(s["v"] / c2) + self.eps)
+            if name not in self.state:  # zero moments, allocated once (not at every step)
+                self.state[name] = {"m": np.zeros_like(p), "v": np.zeros_like(p)}
+            m, v = self.state[name]["m"], self.state[name]["v"]
+            m *= self.beta1
+            m += (1.0 - self.beta1) * g
+            v *= self.beta2
+            v += (1.0 - self.beta2) * g * g
+            # p -= (lr / c1) * m / (sqrt(v / c2) + eps), in two scratch arrays instead of
+            # five temporaries (same operations in the same order, so the same result)
+            denom = np.sqrt(v / c2)
+            denom += self.eps
+            step = m * (self.lr / c1)
+            step /= denom
+            p -= step

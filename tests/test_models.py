@@ -70,11 +70,13 @@ def test_msdn_parameter_count_by_hand():
         "encoder": D * E + E,
         "label embedding": E * d * L + d * L,
         "relation block": sum(c * d * k + c for k in K),
-        "read-out": len(K) * c + 1,
+        "read-out": len(K) * c + 1 + L,  # the 1x1 conv, plus one bias per label
     }
     assert model.parameter_split() == expected
     assert model.num_parameters() == sum(expected.values())
     assert f"{model.num_parameters():,}" in model.describe()
+    no_bias = MSDN(D, L, hidden=E, embed_dim=d, channels=c, kernel_sizes=K, label_bias=False)
+    assert no_bias.num_parameters() == model.num_parameters() - L
 
 
 def test_brmlp_parameter_count():

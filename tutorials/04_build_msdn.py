@@ -82,7 +82,9 @@ h = model.encoder.forward(X)
 Z = model.embed.forward(h)
 F = model.relations.forward(Z)  # Parallel: every branch on Z, concatenated on the channel axis
 s = model.readout.forward(F)
-logits = s[:, 0, :]
+# back to the dataset's label order (identity here), plus one bias per label: see the
+# Notes of `MSDN` (the bias is our addition; the paper does not describe the read-out)
+logits = s[:, 0, model.inverse] + model.params["label_bias"]
 loss = loss_fn.forward(logits, Y)
 for name, a in (("X", X), ("h", h), ("Z", Z), ("F", F), ("s", s), ("logits", logits)):
     print(f"{name:>7s} {a.shape}")
@@ -100,7 +102,8 @@ print(f"   loss {loss:.4f}  (mean BCE over N*L = {Y.size} entries; ln 2 = {np.lo
 
 # %%
 dlogits = loss_fn.backward()
-ds = dlogits[:, None, :]
+model.grads["label_bias"] = dlogits.sum(axis=0)  # the bias was added to every example
+ds = dlogits[:, None, model.perm]  # into the convolution's label order, as (N, 1, L)
 dF = model.readout.backward(ds)
 dZ = model.relations.backward(dF)
 dh = model.embed.backward(dZ)

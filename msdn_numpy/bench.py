@@ -1,0 +1,773 @@
+"""Speed benchmark: naive loops vs im2col vs PyTorch, one training epoch, scaling, memory.
+
+Run it with ``msdn bench [--quick] [--json FILE]`` (or ``python -m msdn_numpy bench``).
+One run measures, with the contenders *interleaved* (round robin, so a burst of load
+from another process hits every contender alike) and reports the *median* of the
+repeats, never a single timing:
+
+1. **Conv1D forward+backward** on MSDN-typical shapes (``N=256, C_in=16, C_out=32``,
+   ``K`` in 1, 3, 5, ``L`` in 6, 14, 53, 174) and one larger shape: the naive loops
+   (:class:`~msdn_numpy.conv.Conv1DNaive`), the im2col layer
+   (:class:`~msdn_numpy.conv.Conv1D`) and ``torch.nn.functional.conv1d`` with autograd.
+   The naive loops would need ~40 s for one call at ``K=5, L=53``; their cost is exactly
+   linear in ``N`` (the outer loop is over examples), so they are timed on a few examples
+   and scaled to ``N``. The output says so on every such row.
+2. **One MSDN training epoch** on yeast (the bundled synthetic set without real data):
+   this package vs the same architecture written with ``torch.nn`` (same sizes, same
+   initial weights, same minibatches, Adam, float32, same thread count). Before timing,
+   the torch model is checked to be the same function: equal parameter count and equal
+   forward outputs (to ~1e-5 in float32) once our weights are copied into it.
+3. **Scaling**: seconds per epoch as the number of labels ``L`` grows (6 → 1000) and as
+   the number of examples ``N`` grows, on random data; the log-log slope (1 = linear)
+   and a log-log figure.
+4. **Memory**: the peak extra memory of an im2col forward+backward (tracemalloc sees
+   NumPy's allocations) next to the size of the input.
+5. **GFLOP/s** of the convolution's matrix products vs ``numpy.matmul`` on a large square
+   matrix, the practical ceiling of this machine's BLAS.
+
+Threads: PyTorch is given as many threads as NumPy's BLAS uses (threadpoolctl tells us;
+without it, the core count). Set ``OPENBLAS_NUM_THREADS`` (or pass ``threads=``) to
+change both. On a busy machine, more threads than idle cores makes every multi-threaded
+contender erratic: the output prints the load average and warns.
+
+The JSON file (``--json``) is ``{"machine": {...}, "checks": {...}, "rows": [...]}`` with
+one row per measurement: ``{"name", "contender", "seconds", "ratio_vs", "ratio"}`` plus
+optional details (``repeats``, ``note``, ``cpu_seconds`` and ``cpu_ratio``: the same
+medians in process CPU time, ``bytes``, ``gflops``, ``axis``). ``ratio`` is this row's
+value divided by that of contender ``ratio_vs`` under the same ``name`` (for GFLOP/s
+rows: divided by the square-matmul ceiling); ``> 1`` means slower (or bigger).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .conv import Conv1D, Conv1DNaive
+from .datasets import Standardizer, load_dataset, train_val_split
+from .losses import BCEWithLogits
+from .models import MSDN
+from .optim import Adam
+from .train import TrainConfig
+
+try:  # optional: NumPy's BLAS thread count
+    import threadpoolctl
+except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
+    threadpoolctl = None
+
+# MSDN-typical convolution shapes: the relation block at batch 256 (d=16 embedding
+# channels in, c=32 channels out) for label counts of emotions (6), yeast (14),
+# enron (53) and CAL500 (174).
+CONV_N, CONV_C_IN, CONV_C_OUT = 256, 16, 32
+CONV_KS = (1, 3, 5)
+CONV_LS = (6, 14, 53, 174)
+# the larger shape: more channels and a long label axis (im2col matrix ~82 MB in float32)
+LARGE = dict(N=256, C_in=32, C_out=64, K=5, L=500)
+LARGE_QUICK = dict(N=64, C_in=32, C_out=64, K=5, L=200)
+SQUARE = 2048  # numpy.matmul ceiling: (SQUARE, SQUARE) @ (SQUARE, SQUARE) in float32
+
+Row = dict[str, Any]
+
+
+# --------------------------------------------------------------------------------------
+# Machine, threads, timing
+# --------------------------------------------------------------------------------------
+def numpy_blas_threads() -> int:
+    """Threads NumPy's BLAS uses (threadpoolctl), else the number of cores."""
+    if threadpoolctl is not None:
+        numpy_dir = str(Path(np.__file__).parent)
+        blas = [i for i in threadpoolctl.threadpool_info() if i.get("user_api") == "blas"]
+        # NumPy's own BLAS first: torch or scipy may have loaded another one
+        mine = [i for i in blas if i.get("filepath", "").startswith(numpy_dir)] or blas
+        if mine:
+            return int(mine[0]["num_threads"])
+    return os.cpu_count() or 1
+
+
+def _blas_name() -> str:
+    if threadpoolctl is None:
+        return "unknown (threadpoolctl not installed)"
+    numpy_dir = str(Path(np.__file__).parent)
+    for i in threadpoolctl.threadpool_info():
+        if i.get("user_api") == "blas" and i.get("filepath", "").startswith(numpy_dir):
+            return f"{i.get('internal_api')} {i.get('version')} ({i.get('architecture', '?')})"
+    return "unknown"
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def machine_info(threads: int, torch: Any) -> dict[str, Any]:
+    """What the numbers depend on: CPU, cores, threads, libraries, load."""
+    return {
+        "cpu": _cpu_model(),
+        "cores": os.cpu_count(),
+        "threads": threads,
+        "blas": _blas_name(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "torch": torch.__version__ if torch is not None else None,
+        "platform": platform.platform(),
+        "load_start": [round(v, 2) for v in os.getloadavg()],
+    }
+
+
+def interleaved_medians(
+    contenders: dict[str, Callable[[], Any]],
+    repeats: dict[str, int],
+    no_warmup: tuple[str, ...] = (),
+    cpu: dict[str, float] | None = None,
+) -> dict[str, float]:
+    """Median seconds of each contender, the calls interleaved round robin.
+
+    Round ``r`` calls every contender that still has repeats left, starting one
+    further along the list each round, so that slow drifts in machine load (other
+    processes, CPU frequency) spread over all contenders instead of favouring one.
+    Every contender is called once untimed first (warm-up: caches, lazy initialisation),
+    except those in ``no_warmup`` (the naive loops: seconds per call, nothing to warm).
+
+    Returns the median wall-clock seconds. If ``cpu`` is a dict, it also receives the
+    median CPU seconds of this process per call (``time.process_time``): on a busy
+    machine that excludes the time other processes held the core, so with one thread
+    it is the steadier measure of the work done (with several threads it adds up the
+    threads, spin-waiting included).
+    """
+    names = list(contenders)
+    times: dict[str, list[float]] = {n: [] for n in names}
+    cpu_times: dict[str, list[float]] = {n: [] for n in names}
+    for n in names:
+        if n not in no_warmup:
+            contenders[n]()
+    for r in range(max(repeats.values())):
+        for i in range(len(names)):
+            n = names[(i + r) % len(names)]
+            if len(times[n]) < repeats[n]:
+                start, start_cpu = time.perf_counter(), time.process_time()
+                contenders[n]()
+                times[n].append(time.perf_counter() - start)
+                cpu_times[n].append(time.process_time() - start_cpu)
+    if cpu is not None:
+        cpu.update({n: float(np.median(t)) for n, t in cpu_times.items()})
+    return {n: float(np.median(t)) for n, t in times.items()}
+
+
+def _row(name: str, contender: str, seconds: float | None, ratio_vs: str | None = None,
+         ratio: float | None = None, **extra: Any) -> Row:  # fmt: skip
+    return {"name": name, "contender": contender, "seconds": seconds, "ratio_vs": ratio_vs, "ratio": ratio, **extra}
+
+
+def _timed_row(name: str, contender: str, t: dict[str, float], c: dict[str, float], ratio_vs: str | None = None,
+               **extra: Any) -> Row:  # fmt: skip
+    """A row with wall and CPU medians, and both ratios against contender ``ratio_vs``."""
+    if ratio_vs is None:
+        return _row(name, contender, t[contender], cpu_seconds=c[contender], **extra)
+    return _row(name, contender, t[contender], ratio_vs, t[contender] / t[ratio_vs], cpu_seconds=c[contender],
+                cpu_ratio=c[contender] / c[ratio_vs], **extra)  # fmt: skip
+
+
+def _import_torch() -> Any:
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch
+
+
+# --------------------------------------------------------------------------------------
+# 1. Conv1D forward+backward
+# --------------------------------------------------------------------------------------
+def conv_name(N: int, C_in: int, C_out: int, K: int, L: int) -> str:
+    return f"conv1d fwd+bwd N={N} C_in={C_in} C_out={C_out} K={K} L={L}"
+
+
+def _conv_contenders(N: int, C_in: int, C_out: int, K: int, L: int, n_naive: int, torch: Any):
+    """Closures doing one forward+backward each, on the same float32 data and weights."""
+    rng = np.random.default_rng(0)
+    conv = Conv1D(C_in, C_out, K, padding="same", rng=1).to(np.float32)
+    naive = Conv1DNaive(C_in, C_out, K, padding="same", rng=1).to(np.float32)
+    x = rng.standard_normal((N, C_in, L)).astype(np.float32)
+    dout = rng.standard_normal((N, C_out, L)).astype(np.float32)
+
+    def im2col_step() -> None:
+        conv.forward(x)
+        conv.backward(dout)
+
+    def naive_step() -> None:  # on the first n_naive examples only
+        naive.forward(x[:n_naive])
+        naive.backward(dout[:n_naive])
+
+    out = {"im2col": im2col_step}
+    if n_naive:
+        out["naive"] = naive_step
+    if torch is not None:
+        F = torch.nn.functional
+        xt = torch.from_numpy(x).requires_grad_()
+        Wt = torch.from_numpy(conv.params["W"].copy()).requires_grad_()
+        bt = torch.from_numpy(conv.params["b"].copy()).requires_grad_()
+        dt = torch.from_numpy(dout)
+        left, right = (K - 1) // 2, K // 2
+
+        def torch_step() -> None:
+            xt.grad = Wt.grad = bt.grad = None  # what optimizer.zero_grad() does
+            xp = xt if left == right else F.pad(xt, (left, right))  # 'same' like ours for even K
+            F.conv1d(xp, Wt, bt, padding=left if left == right else 0).backward(dt)
+
+        out["torch"] = torch_step
+    return out
+
+
+def bench_conv(quick: bool, torch: Any, log: Callable[[str], None]) -> list[Row]:
+    """Rows for every MSDN-typical shape and the larger one (see the module docstring)."""
+    rows: list[Row] = []
+    n_naive = 1 if quick else 2
+    fast_repeats = 3 if quick else 15
+    naive_repeats = 1 if quick else 3
+    large = LARGE_QUICK if quick else LARGE
+    shapes = [dict(N=CONV_N, C_in=CONV_C_IN, C_out=CONV_C_OUT, K=k, L=L) for k in CONV_KS for L in CONV_LS]
+    shapes.append(large)
+    log(
+        f"\n[1] Conv1D forward+backward, float32, median of {fast_repeats} (im2col, torch) / "
+        f"{naive_repeats} (naive) interleaved repeats.\n    naive: timed on {n_naive} example(s) and scaled "
+        f"by N/{n_naive} (its cost is linear in N); not timed on the larger shape (minutes)."
+    )
+    for s in shapes:
+        name = conv_name(**s)
+        is_large = s is large
+        fns = _conv_contenders(**s, n_naive=0 if is_large else n_naive, torch=torch)
+        reps = {"im2col": fast_repeats, "naive": naive_repeats, "torch": fast_repeats}
+        c: dict[str, float] = {}
+        t = interleaved_medians(fns, {k: reps[k] for k in fns}, no_warmup=("naive",), cpu=c)
+        if "naive" in t:
+            t["naive"] *= s["N"] / n_naive
+            c["naive"] *= s["N"] / n_naive
+        if "torch" in t:
+            rows.append(_timed_row(name, "im2col", t, c, "torch", repeats=fast_repeats))
+        else:
+            rows.append(_timed_row(name, "im2col", t, c, repeats=fast_repeats))
+        if "naive" in t:
+            note = f"timed on {n_naive} of {s['N']} examples, scaled x{s['N'] // n_naive}"
+            rows.append(_timed_row(name, "naive", t, c, "im2col", repeats=naive_repeats, note=note))
+        if "torch" in t:
+            rows.append(_timed_row(name, "torch", t, c, repeats=fast_repeats))
+        log(_conv_line(s, t, c))
+    return rows
+
+
+def _conv_line(s: dict, t: dict[str, float], c: dict[str, float]) -> str:
+    parts = [f"    K={s['K']} L={s['L']:<4d}" if s["N"] == CONV_N and s["C_in"] == CONV_C_IN else
+             f"    large N={s['N']} C_in={s['C_in']} C_out={s['C_out']} K={s['K']} L={s['L']}"]  # fmt: skip
+    for k in ("naive", "im2col", "torch"):
+        if k in t:
+            parts.append(f"{k} {t[k] * 1e3:9.2f} ms")
+    if "naive" in t:
+        parts.append(f"naive/im2col {t['naive'] / t['im2col']:7.0f}x")
+    if "torch" in t:
+        parts.append(f"im2col/torch {t['im2col'] / t['torch']:5.2f} (cpu time {c['im2col'] / c['torch']:5.2f})")
+    return "  ".join(parts)
+
+
+# --------------------------------------------------------------------------------------
+# 2. One MSDN training epoch: NumPy vs the same network in torch.nn
+# --------------------------------------------------------------------------------------
+def build_torch_msdn(model: MSDN, torch: Any) -> Any:
+    """The same architecture as ``model`` in ``torch.nn``, with ``model``'s weights copied in.
+
+    Linear → ReLU (→ Dropout) → Linear → reshape ``(N, d, L)`` → one Conv1d per kernel
+    size with our 'same' padding (left ``(k-1)//2``, right ``k//2``: Conv1d's own symmetric
+    zero padding for odd ``k``, an explicit ``F.pad`` for even ``k`` or circular padding)
+    → ReLU → concat → 1×1 Conv1d → ``s[:, 0, inverse]`` (back to the dataset's label
+    order, as :meth:`MSDN.forward` does) → ``+ label_bias`` when the model has one.
+    PyTorch stores a Linear's weight as ``(D_out, D_in)``, the transpose of our ``W``.
+    """
+    nn, F = torch.nn, torch.nn.functional
+    d, L = model.embed_dim, model.L
+    ks = model.kernel_sizes
+    dropout = model.config["dropout"]
+    circular = model.config["padding_mode"] == "circular"
+    label_bias = "label_bias" in model.params  # one logit offset per label (newer MSDN)
+
+    def pad(z: Any, k: int) -> Any:  # our 'same' split; Conv1d pads odd zero cases itself
+        if not circular and k % 2:
+            return z
+        return F.pad(z, ((k - 1) // 2, k // 2), mode="circular" if circular else "constant")
+
+    class TorchMSDN(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            enc: list[Any] = [nn.Linear(model.D, model.hidden), nn.ReLU()]
+            if dropout > 0:
+                enc.append(nn.Dropout(dropout))
+            self.encoder = nn.Sequential(*enc)
+            self.embed = nn.Linear(model.hidden, d * L)
+            self.branches = nn.ModuleList(
+                nn.Conv1d(d, model.channels, k, padding=(k - 1) // 2 if k % 2 and not circular else 0) for k in ks
+            )
+            self.readout = nn.Conv1d(model.channels * len(ks), 1, 1)
+            self.register_buffer("inverse", torch.as_tensor(model.inverse))
+            self.label_bias = nn.Parameter(torch.zeros(L)) if label_bias else None
+
+        def forward(self, x: Any) -> Any:
+            z = self.embed(self.encoder(x)).reshape(-1, d, L)
+            feats = [F.relu(conv(pad(z, k))) for k, conv in zip(ks, self.branches)]
+            logits = self.readout(torch.cat(feats, dim=1))[:, 0, self.inverse]
+            return logits + self.label_bias if self.label_bias is not None else logits
+
+    tm = TorchMSDN()
+    ours = dict((name, p) for name, p, _ in model.named_parameters())
+    pairs = [(tm.encoder[0], "encoder.0"), (tm.embed, "embed.0"), (tm.readout, "readout")]
+    pairs += [(conv, f"relations.{i}.0") for i, conv in enumerate(tm.branches)]
+    dtype = getattr(torch, np.dtype(model.dtype).name)
+    with torch.no_grad():
+        for layer, prefix in pairs:
+            W = ours[prefix + ".W"]
+            layer.weight.copy_(torch.from_numpy(np.ascontiguousarray(W.T if W.ndim == 2 else W)))
+            layer.bias.copy_(torch.from_numpy(ours[prefix + ".b"]))
+        if label_bias:
+            tm.label_bias.copy_(torch.from_numpy(ours["label_bias"]))
+    return tm.to(dtype)
+
+
+def check_torch_msdn(model: MSDN, tm: Any, X: np.ndarray, torch: Any) -> dict[str, Any]:
+    """Parameter counts and the largest forward difference (evaluation mode)."""
+    was = model.training
+    model.eval()
+    tm.eval()
+    with torch.no_grad():
+        ref = tm(torch.from_numpy(X)).numpy()
+    ours = model.forward(X)
+    model.train(was)
+    tm.train(was)
+    return {
+        "numpy_params": model.num_parameters(),
+        "torch_params": int(sum(p.numel() for p in tm.parameters())),
+        "forward_max_abs_diff": float(np.max(np.abs(ours - ref))),
+        "forward_max_abs_output": float(np.max(np.abs(ref))),
+    }
+
+
+def numpy_epoch(model: MSDN, opt: Adam, loss: BCEWithLogits, X: np.ndarray, T: np.ndarray,
+                order: np.ndarray, batch_size: int) -> float:  # fmt: skip
+    """One pass over ``X`` in minibatches: exactly the inner loop of :func:`msdn_numpy.train.fit`."""
+    total = 0.0
+    for i in range(0, len(X), batch_size):
+        idx = order[i : i + batch_size]
+        out = model.forward(X[idx])
+        total += loss.forward(out, T[idx]) * len(idx)
+        model.backward(loss.backward())
+        opt.step()
+    return total / len(X)
+
+
+def torch_epoch(tm: Any, opt: Any, X: Any, T: Any, order: Any, batch_size: int, torch: Any) -> float:
+    """The same loop in PyTorch eager: zero_grad, forward, BCE-with-logits (mean), backward, step."""
+    F = torch.nn.functional
+    total = 0.0
+    for i in range(0, len(X), batch_size):
+        idx = order[i : i + batch_size]
+        opt.zero_grad()
+        loss = F.binary_cross_entropy_with_logits(tm(X[idx]), T[idx])
+        total += loss.item() * len(idx)  # fit() turns each batch loss into a Python float too
+        loss.backward()
+        opt.step()
+    return total / len(X)
+
+
+def _epoch_contenders(X: np.ndarray, Y: np.ndarray, torch: Any, seed: int = 0):
+    """numpy/torch closures each running one epoch of MSDN (defaults) on ``X, Y``.
+
+    Returns the closures and the torch-equivalence checks (empty without torch).
+    """
+    config = TrainConfig()
+    X = X.astype(np.float32)
+    T = Y.astype(np.float32)
+    model = MSDN(X.shape[1], Y.shape[1], seed=seed).to(np.float32)
+    opt = Adam(model, lr=config.lr, weight_decay=config.weight_decay)
+    loss = BCEWithLogits()
+    order = np.random.default_rng(seed + 1).permutation(len(X))
+    fns = {"numpy": lambda: numpy_epoch(model, opt, loss, X, T, order, config.batch_size)}
+    checks: dict[str, Any] = {}
+    if torch is not None:
+        tm = build_torch_msdn(model, torch)
+        checks = check_torch_msdn(model, tm, X[: config.batch_size * 4], torch)
+        topt = torch.optim.Adam(tm.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+        Xt, Tt, ot = torch.from_numpy(X), torch.from_numpy(T), torch.from_numpy(order)
+        fns["torch"] = lambda: torch_epoch(tm, topt, Xt, Tt, ot, config.batch_size, torch)
+    return fns, checks
+
+
+def epoch_data(data_dir: str | None) -> tuple[str, np.ndarray, np.ndarray, str]:
+    """yeast's training part as :func:`~msdn_numpy.train.train_model` sees it, else the synthetic set.
+
+    Returns the dataset name, standardised ``X (N, D)``, ``Y (N, L)`` and why yeast was
+    not used (``""`` when it was).
+    """
+    why = ""
+    try:
+        train, _ = load_dataset("yeast", data_dir)
+    except (FileNotFoundError, ValueError) as e:  # DataError is a ValueError
+        why = f"yeast not available ({e}); using the bundled synthetic set"
+        train, _ = load_dataset("synthetic")
+    fit_part, _ = train_val_split(train, val_fraction=TrainConfig().val_fraction, seed=0)
+    return train.name, Standardizer().fit(fit_part.X).transform(fit_part.X), fit_part.Y, why
+
+
+def bench_epoch(data_dir: str | None, quick: bool, torch: Any, log: Callable[[str], None]):
+    """Rows for one training epoch, and the torch-equivalence checks."""
+    name_ds, X, Y, why = epoch_data(data_dir)
+    repeats = 3 if quick else 9
+    fns, checks = _epoch_contenders(X, Y, torch)
+    cfg = TrainConfig()
+    log(
+        f"\n[2] One MSDN training epoch on {name_ds}: {len(X)} examples, D={X.shape[1]}, L={Y.shape[1]}, "
+        f"batch {cfg.batch_size}, Adam, float32, MSDN defaults; median of {repeats} interleaved epochs."
+        + (f"\n    {why}" if why else "")
+    )
+    if checks:
+        same = checks["numpy_params"] == checks["torch_params"]
+        log(
+            f"    torch model: {checks['torch_params']:,} parameters (ours {checks['numpy_params']:,}: "
+            f"{'equal' if same else 'DIFFERENT'}); forward max |diff| {checks['forward_max_abs_diff']:.1e} "
+            f"(outputs up to {checks['forward_max_abs_output']:.1f})"
+        )
+    c: dict[str, float] = {}
+    t = interleaved_medians(fns, {k: repeats for k in fns}, cpu=c)
+    name = f"msdn epoch {name_ds}"
+    rows = [_timed_row(name, "numpy", t, c, "torch" if "torch" in t else None, repeats=repeats)]
+    line = f"    numpy {t['numpy']:.3f} s"
+    if "torch" in t:
+        rows.append(_timed_row(name, "torch", t, c, repeats=repeats))
+        line += (
+            f"  torch {t['torch']:.3f} s  numpy/torch {t['numpy'] / t['torch']:.2f}"
+            f" (cpu time {c['numpy'] / c['torch']:.2f})"
+        )
+    log(line)
+    return rows, checks
+
+
+# --------------------------------------------------------------------------------------
+# 3. Scaling in L and N
+# --------------------------------------------------------------------------------------
+def loglog_slope(x: list[float], y: list[float]) -> float:
+    """Least-squares slope of ``log y`` against ``log x`` (1 = linear growth)."""
+    return float(np.polyfit(np.log(x), np.log(y), 1)[0])
+
+
+def affine_fit(x: list[float], y: list[float]) -> tuple[float, float, float]:
+    """Least squares ``y = a + b x`` on *relative* errors: returns ``(a, b, max relative residual)``.
+
+    Epoch time is *affine* in L: a fixed per-batch cost (encoder, optimiser, Python calls)
+    plus a part proportional to L. A small residual shows the growth is linear even
+    where the fixed part pulls the log-log slope below 1. The residuals are weighted by
+    ``1/y`` so that the small-x points, which carry the intercept, count as much as the
+    large ones.
+    """
+    xs, ys = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    b, a = np.polyfit(xs, ys, 1, w=1.0 / ys)
+    return float(a), float(b), float(np.max(np.abs(a + b * xs - ys) / ys))
+
+
+def bench_scaling(quick: bool, torch: Any, log: Callable[[str], None]) -> tuple[list[Row], dict[str, Any]]:
+    """Seconds per epoch on random data as L grows (N fixed) and as N grows (L fixed)."""
+    D = 100
+    if quick:
+        Ls, N_for_L, Ns, L_for_N, repeats = (6, 53, 200), 128, (64, 128, 256), 14, 1
+    else:
+        Ls, N_for_L, Ns, L_for_N, repeats = (6, 14, 53, 174, 500, 1000), 512, (512, 1024, 2048, 4096, 8192), 14, 5
+    log(
+        f"\n[3] Scaling: seconds per epoch on random data (D={D}, MSDN defaults, batch {TrainConfig().batch_size}), "
+        f"median of {repeats}:\n    L in {list(Ls)} at N={N_for_L}; N in {list(Ns)} at L={L_for_N}."
+    )
+    rows: list[Row] = []
+    series: dict[str, dict[str, list[float]]] = {"L": {}, "N": {}}
+    cpu_series: dict[str, dict[str, list[float]]] = {"L": {}, "N": {}}
+    rng = np.random.default_rng(0)
+    points = [("L", N_for_L, L) for L in Ls] + [("N", N, L_for_N) for N in Ns]
+    for axis, N, L in points:
+        X = rng.standard_normal((N, D)).astype(np.float32)
+        Y = (rng.random((N, L)) < 0.2).astype(np.float32)
+        fns, _ = _epoch_contenders(X, Y, torch)
+        c: dict[str, float] = {}
+        t = interleaved_medians(fns, {k: repeats for k in fns}, cpu=c)
+        name = f"scaling epoch N={N} L={L}"
+        rows.append(_timed_row(name, "numpy", t, c, "torch" if "torch" in t else None, repeats=repeats, axis=axis))
+        if "torch" in t:
+            rows.append(_timed_row(name, "torch", t, c, repeats=repeats, axis=axis))
+        for k, v in t.items():
+            series[axis].setdefault(k, []).append(v)
+            cpu_series[axis].setdefault(k, []).append(c[k])
+        log(f"    N={N:<5d} L={L:<5d} " + "  ".join(f"{k} {v:7.3f} s" for k, v in t.items()))
+    slopes = {}
+    for axis, xs in (("L", Ls), ("N", Ns)):
+        for k, ys in series[axis].items():
+            slopes[f"{k} vs {axis}"] = loglog_slope(list(xs), ys)
+            # the upper half: where the per-batch fixed costs no longer dominate
+            half = len(xs) // 2
+            slopes[f"{k} vs {axis} (upper half)"] = loglog_slope(list(xs[half:]), ys[half:])
+            slopes[f"{k} vs {axis} (cpu time)"] = loglog_slope(list(xs), cpu_series[axis][k])
+            a, _, resid = affine_fit(list(xs), ys)
+            slopes[f"{k} vs {axis}: fixed share at {axis}={xs[0]}"] = a / ys[0]
+            slopes[f"{k} vs {axis}: affine fit max residual"] = resid
+    log("    log-log slopes (1 = linear) and affine fits:")
+    for k, v in slopes.items():
+        log(f"      {k:<40s} {v:6.2f}")
+    return rows, {"slopes": slopes, "Ls": list(Ls), "Ns": list(Ns), "N_for_L": N_for_L, "L_for_N": L_for_N,
+                  "series": series}  # fmt: skip
+
+
+def scaling_figure(scaling: dict[str, Any], path: Path) -> Path | None:
+    """Log-log plot of seconds per epoch vs L and vs N (matplotlib Agg); None without matplotlib."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for ax, axis, xs, fixed in (
+        (axes[0], "L", scaling["Ls"], f"N={scaling['N_for_L']}"),
+        (axes[1], "N", scaling["Ns"], f"L={scaling['L_for_N']}"),
+    ):
+        for k, ys in scaling["series"][axis].items():
+            ax.loglog(xs, ys, "o-", label=f"{k} (slope {scaling['slopes'][f'{k} vs {axis}']:.2f})")
+        ref = np.asarray(xs, dtype=float)
+        ys0 = scaling["series"][axis]["numpy"]
+        ax.loglog(ref, ys0[-1] * ref / ref[-1], "k:", label="linear (slope 1)")
+        ax.set_xlabel("labels L" if axis == "L" else "examples N")
+        ax.set_ylabel("seconds per epoch")
+        ax.set_title(f"epoch time vs {axis} ({fixed})")
+        ax.legend()
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+# --------------------------------------------------------------------------------------
+# 4. Memory, 5. GFLOP/s
+# --------------------------------------------------------------------------------------
+def bench_memory(quick: bool, log: Callable[[str], None]) -> list[Row]:
+    """Peak memory NumPy allocates during one im2col forward and forward+backward."""
+    s = LARGE_QUICK if quick else LARGE
+    conv = Conv1D(s["C_in"], s["C_out"], s["K"], padding="same", rng=0).to(np.float32)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((s["N"], s["C_in"], s["L"])).astype(np.float32)
+    dout = rng.standard_normal((s["N"], s["C_out"], s["L"])).astype(np.float32)
+    name = "im2col memory " + conv_name(**s).removeprefix("conv1d fwd+bwd ")
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        out = conv.forward(x)
+        peak_fwd = tracemalloc.get_traced_memory()[1]
+        tracemalloc.reset_peak()
+        base = tracemalloc.get_traced_memory()[0]  # the cache and the output are already held
+        conv.backward(dout)
+        peak_bwd = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    del out
+    conv._cache = None
+    rows = [
+        _row(name, "input", None, bytes=x.nbytes),
+        _row(name, "forward peak", None, "input", peak_fwd / x.nbytes, bytes=peak_fwd,
+             note="cached im2col matrix + padded input + output"),
+        _row(name, "backward peak", None, "input", peak_bwd / x.nbytes, bytes=peak_bwd,
+             note="on top of the forward cache"),
+    ]  # fmt: skip
+    log(
+        f"\n[4] Memory (tracemalloc) of im2col at N={s['N']} C_in={s['C_in']} C_out={s['C_out']} "
+        f"K={s['K']} L={s['L']}: input {x.nbytes / 2**20:.1f} MiB; forward peak {peak_fwd / 2**20:.1f} MiB "
+        f"({peak_fwd / x.nbytes:.1f}x input; the im2col matrix alone is {s['K']}x); backward peak "
+        f"{peak_bwd / 2**20:.1f} MiB more ({peak_bwd / x.nbytes:.1f}x input)"
+    )
+    return rows
+
+
+def bench_gflops(quick: bool, log: Callable[[str], None]) -> list[Row]:
+    """GFLOP/s of the three conv products (exact operand layouts of Conv1D) vs a square matmul."""
+    repeats = 3 if quick else 9
+    n = 512 if quick else SQUARE
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((n, n)).astype(np.float32)
+    B = rng.standard_normal((n, n)).astype(np.float32)
+    C = np.empty((n, n), dtype=np.float32)
+    fns: dict[str, Callable[[], Any]] = {"square": lambda: np.matmul(A, B, out=C)}
+    flops = {"square": 2.0 * n**3}
+    msdn_shape = dict(N=CONV_N, C_in=CONV_C_IN, C_out=CONV_C_OUT, K=5, L=53)
+    shapes = {"msdn": msdn_shape, "large": LARGE_QUICK if quick else LARGE}
+    for key, s in shapes.items():
+        conv = Conv1D(s["C_in"], s["C_out"], s["K"], padding="same", rng=0).to(np.float32)
+        x = rng.standard_normal((s["N"], s["C_in"], s["L"])).astype(np.float32)
+        dout = rng.standard_normal((s["N"], s["C_out"], s["L"])).astype(np.float32)
+        conv.forward(x)
+        cols = conv._cache[0]  # (C_in*K, N*L_out), what forward multiplies
+        W2 = conv.params["W"].reshape(s["C_out"], -1)
+        dout2 = np.ascontiguousarray(dout.transpose(1, 0, 2)).reshape(s["C_out"], -1)
+        f = 2.0 * s["C_out"] * s["C_in"] * s["K"] * s["N"] * s["L"]  # one product's multiply-adds x2
+
+        def products(W2=W2, cols=cols, dout2=dout2) -> None:
+            W2 @ cols  # forward
+            dout2 @ cols.T  # dW
+            W2.T @ dout2  # dcols
+
+        def layer(conv=conv, x=x, dout=dout) -> None:
+            conv.forward(x)
+            conv.backward(dout)
+
+        fns[f"{key} products"], flops[f"{key} products"] = products, 3 * f
+        fns[f"{key} layer"], flops[f"{key} layer"] = layer, 3 * f
+    t = interleaved_medians(fns, {k: repeats for k in fns})
+    g = {k: flops[k] / t[k] / 1e9 for k in t}
+    names = {
+        "square": f"numpy.matmul {n}x{n} float32",
+        "msdn products": "conv products (3 matmuls) " + conv_name(**shapes["msdn"]).removeprefix("conv1d fwd+bwd "),
+        "msdn layer": "conv layer fwd+bwd " + conv_name(**shapes["msdn"]).removeprefix("conv1d fwd+bwd "),
+        "large products": "conv products (3 matmuls) " + conv_name(**shapes["large"]).removeprefix("conv1d fwd+bwd "),
+        "large layer": "conv layer fwd+bwd " + conv_name(**shapes["large"]).removeprefix("conv1d fwd+bwd "),
+    }
+    ceiling = names["square"]
+    rows = [_row(names["square"], "gflops", t["square"], gflops=g["square"], repeats=repeats)]
+    log(f"\n[5] GFLOP/s (median of {repeats}); ceiling numpy.matmul {n}x{n} float32: {g['square']:.1f} GFLOP/s")
+    for k in list(names)[1:]:
+        rows.append(_row(names[k], "gflops", t[k], "gflops/" + ceiling, g[k] / g["square"], gflops=g[k],
+                         repeats=repeats))  # fmt: skip
+        log(f"    {names[k]:<78s} {g[k]:6.1f} GFLOP/s ({g[k] / g['square']:.0%} of the ceiling)")
+    return rows
+
+
+# --------------------------------------------------------------------------------------
+# The whole run
+# --------------------------------------------------------------------------------------
+def format_table(rows: list[Row]) -> str:
+    """The rows as a fixed-width text table (seconds in ms, ratios, notes)."""
+    lines = [f"{'name':<62s} {'contender':<14s} {'ms':>11s} {'ratio':>8s} {'cpu ms':>11s} {'cpu ratio':>9s}  vs / note"]
+    for r in rows:
+        ms = f"{r['seconds'] * 1e3:11.3f}" if r["seconds"] is not None else f"{'':>11s}"
+        ratio = f"{r['ratio']:8.2f}" if r["ratio"] is not None else f"{'':>8s}"
+        cpu_ms = f"{r['cpu_seconds'] * 1e3:11.3f}" if "cpu_seconds" in r else f"{'':>11s}"
+        cpu_ratio = f"{r['cpu_ratio']:9.2f}" if "cpu_ratio" in r else f"{'':>9s}"
+        extra = []
+        if r["ratio_vs"]:
+            extra.append(f"/{r['ratio_vs']}")
+        if "gflops" in r:
+            extra.append(f"{r['gflops']:.1f} GFLOP/s")
+        if "bytes" in r:
+            extra.append(f"{r['bytes'] / 2**20:.1f} MiB")
+        if "note" in r:
+            extra.append(r["note"])
+        lines.append(f"{r['name']:<62s} {r['contender']:<14s} {ms} {ratio} {cpu_ms} {cpu_ratio}  {'; '.join(extra)}")
+    return "\n".join(lines)
+
+
+def run_bench(
+    quick: bool = False,
+    json_path: str | Path | None = None,
+    data_dir: str | None = None,
+    figures_dir: str | Path | None = None,
+    threads: int | None = None,
+    log: Callable[[str], None] = print,
+) -> int:
+    """Run every benchmark, print the table, write the JSON and the figure. Returns 0.
+
+    Parameters
+    ----------
+    quick : bool
+        Fewer repeats, fewer scaling points, smaller large shapes: seconds, for CI.
+    json_path : str or Path, optional
+        Write ``{"machine", "checks", "rows"}`` there.
+    data_dir : str, optional
+        Folder of the MULAN files (else ``$MSDN_DATA``); without yeast, the synthetic set.
+    figures_dir : str or Path, optional
+        Where ``bench-scaling.png`` goes. Default: next to the JSON file when there is
+        one, else ``bench_figures/`` in the current directory.
+    threads : int, optional
+        Threads for NumPy's BLAS *and* PyTorch. Default: what NumPy's BLAS uses now.
+    """
+    torch = _import_torch()
+    threads = threads or numpy_blas_threads()
+    machine = machine_info(threads, torch)
+    log(
+        f"msdn bench{' --quick' if quick else ''}: {machine['cpu']}, {machine['cores']} cores, {threads} thread(s) "
+        f"for NumPy's BLAS ({machine['blas']}) and torch ({machine['torch'] or 'not installed: torch rows skipped'})"
+    )
+    load = machine["load_start"]
+    log(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (1, 5, 15 min)")
+    if load[0] > (machine["cores"] or 1) - threads + 0.5:
+        log(
+            f"warning: the machine is busy (load {load[0]:.1f} on {machine['cores']} cores) and {threads} thread(s) "
+            "compete with other processes: timings are noisy"
+            + ("; OPENBLAS_NUM_THREADS=1 (both libraries then use 1 thread) helps" if threads > 1 else "")
+        )
+    old_torch_threads = torch.get_num_threads() if torch is not None else None
+    limits = threadpoolctl.threadpool_limits(limits=threads, user_api="blas") if threadpoolctl else None
+    if torch is not None:
+        torch.set_num_threads(threads)
+    start = time.perf_counter()
+    try:
+        rows = bench_conv(quick, torch, log)
+        epoch_rows, checks = bench_epoch(data_dir, quick, torch, log)
+        rows += epoch_rows
+        scaling_rows, scaling = bench_scaling(quick, torch, log)
+        rows += scaling_rows
+        rows += bench_memory(quick, log)
+        rows += bench_gflops(quick, log)
+    finally:
+        if limits is not None:
+            limits.restore_original_limits()
+        if torch is not None:
+            torch.set_num_threads(old_torch_threads)
+    machine["load_end"] = [round(v, 2) for v in os.getloadavg()]
+    machine["bench_seconds"] = round(time.perf_counter() - start, 1)
+    checks["slopes"] = scaling["slopes"]
+
+    if figures_dir is not None:
+        fig_path = Path(figures_dir) / "bench-scaling.png"
+    elif json_path is not None:
+        fig_path = Path(json_path).with_name(Path(json_path).stem + "-scaling.png")
+    else:
+        fig_path = Path("bench_figures") / "bench-scaling.png"
+    written = scaling_figure(scaling, fig_path)
+    checks["figure"] = str(written) if written else None
+
+    log("\n" + format_table(rows))
+    log(f"\nload average at the end {machine['load_end'][0]:.2f}; benchmark took {machine['bench_seconds']:.0f} s")
+    log(f"scaling figure: {written}" if written else "scaling figure: skipped (matplotlib not installed)")
+    if json_path is not None:
+        Path(json_path).write_text(json.dumps({"machine": machine, "checks": checks, "rows": rows}, indent=2) + "\n")
+        log(f"results written to {json_path}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m msdn_numpy.bench``: the same as ``msdn bench``, plus ``--figures`` and ``--threads``."""
+    p = argparse.ArgumentParser(prog="python -m msdn_numpy.bench", description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="small shapes, few repeats (seconds)")
+    p.add_argument("--json", metavar="FILE")
+    p.add_argument("--data-dir", default=None)
+    p.add_argument("--figures", metavar="DIR", help="folder of bench-scaling.png (default: next to --json, "
+                   "else bench_figures/)")  # fmt: skip
+    p.add_argument("--threads", type=int, help="threads for NumPy's BLAS and torch (default: NumPy's BLAS count)")
+    args = p.parse_args(argv)
+    return run_bench(args.quick, args.json, args.data_dir, args.figures, args.threads)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
