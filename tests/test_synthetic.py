@@ -8,13 +8,15 @@ import pytest
 from msdn_numpy import synthetic
 from msdn_numpy.datasets import DATA_DIR, load_arff, load_dataset
 from msdn_numpy.synthetic import (
-    DRIVER_NOISE,
     DRIVERS,
     FLIP_RATE,
+    MARGIN,
     N_TEST,
     N_TRAIN,
     RULES,
+    THRESHOLD,
     apply_rule,
+    driver_scores,
     generate,
 )
 
@@ -27,11 +29,23 @@ def bundled():
     return load_dataset("synthetic")
 
 
+@pytest.fixture(scope="module")
+def both(bundled):
+    """Train and test rows of the committed files together: (X, Y)."""
+    return np.vstack([bundled[0].X, bundled[1].X]), np.vstack([bundled[0].Y, bundled[1].Y])
+
+
 def test_generate_is_deterministic():
     a, b, c = generate(200, seed=5), generate(200, seed=5), generate(200, seed=6)
     np.testing.assert_array_equal(a.X, b.X)
     np.testing.assert_array_equal(a.Y, b.Y)
     assert not np.array_equal(a.X, c.X)
+
+
+def test_fewer_rows_are_a_prefix_of_more_rows():
+    short, long = generate(300, seed=3), generate(1200, seed=3)
+    np.testing.assert_array_equal(short.X, long.X[:300])
+    np.testing.assert_array_equal(short.Y, long.Y[:300])
 
 
 def test_regenerating_gives_byte_identical_files(tmp_path, capsys):
@@ -57,51 +71,66 @@ def test_sizes_as_documented(bundled):
         assert (DATA_DIR / name).stat().st_size < 300_000
 
 
-def test_label_statistics(bundled):
-    Y = np.vstack([bundled[0].Y, bundled[1].Y])
-    assert 2.0 <= Y.sum(axis=1).mean() <= 5.0
+def test_label_statistics(both):
+    _, Y = both
+    assert 2.0 <= Y.sum(axis=1).mean() <= 2.6  # README: cardinality 2.29
     frequency = Y.mean(axis=0)
-    assert frequency.min() > 0.1 and frequency.max() < 0.9  # no label (nearly) constant
+    assert frequency.min() > 0.1 and frequency.max() < 0.4  # no label (nearly) constant
 
 
 def test_rule_table_is_well_formed():
     assert [j for j, _, _ in RULES] == list(range(len(RULES)))
     distances = set()
+    is_driver = {j: rule == "driver" for j, rule, _ in RULES}
     for j, rule, parents in RULES:
         if rule == "driver":
             assert j in DRIVERS and len(parents) == len(DRIVERS[j][0])
-            assert np.isclose(np.linalg.norm(DRIVERS[j][0]), 1.0)
+            assert np.isclose(np.linalg.norm(DRIVERS[j][0]), 1.0) and DRIVERS[j][1] == THRESHOLD
         else:
-            assert all(p < j for p in parents)  # parents come earlier in the file
-            distances |= {j - p for p in parents}
-    assert distances == {1, 2, 4}
+            assert rule == "xor" and len(parents) == 2
+            left, right = sorted(parents)
+            assert j - left == right - j  # one parent on each side, at the same distance
+            assert all(is_driver[p] for p in parents)
+            distances.add(j - left)
+    assert distances == {1, 2}  # the scales of kernels 3 and 5
+    drivers = [p for _, rule, p in RULES if rule == "driver"]
+    for a, b in zip(drivers, drivers[1:]):
+        assert len(set(a) & set(b)) == 1  # neighbouring drivers share one feature
+    assert set().union(*drivers) == set(range(15))  # x15..x19 feed no label
 
 
 @pytest.mark.parametrize("j, rule, parents", [r for r in RULES if r[1] != "driver"])
-def test_each_rule_holds_in_the_files_up_to_the_flip_rate(bundled, j, rule, parents):
-    Y = np.vstack([bundled[0].Y, bundled[1].Y])
-    violations = np.mean(apply_rule(rule, Y[:, list(parents)].T) != Y[:, j])
-    # Binomial(1500, 0.02) has sd 0.0036: allow about 4 sd above the flip rate.
-    assert violations <= FLIP_RATE + 0.015
+def test_each_rule_holds_in_the_files(both, j, rule, parents):
+    _, Y = both
+    assert FLIP_RATE == 0.0  # the bundled files are noise-free: the rules hold exactly
+    np.testing.assert_array_equal(apply_rule(rule, Y[:, list(parents)].T), Y[:, j])
 
 
-@pytest.mark.parametrize("j", sorted(DRIVERS))
-def test_each_driver_follows_its_features(bundled, j):
-    X = np.vstack([bundled[0].X, bundled[1].X])
-    Y = np.vstack([bundled[0].Y, bundled[1].Y])
-    weights, threshold = DRIVERS[j]
-    features = dict((k, p) for k, _, p in RULES)[j]
-    noiseless = (X[:, list(features)] @ np.array(weights) > threshold).astype(np.uint8)
-    # N(0, 0.1^2) noise on a N(0, 1) score pushes about 3% of rows across the threshold.
-    assert DRIVER_NOISE == 0.1
-    assert np.mean(noiseless == Y[:, j]) >= 0.94
+def test_each_driver_follows_its_features_with_a_margin(both):
+    X, Y = both
+    scores = driver_scores(X)
+    drivers = [j for j, rule, _ in RULES if rule == "driver"]
+    assert scores.shape == (len(X), len(drivers))
+    assert np.all(np.abs(scores - THRESHOLD) >= MARGIN - 1e-9)  # no row near a threshold
+    np.testing.assert_array_equal((scores > THRESHOLD).astype(np.uint8), Y[:, drivers])
 
 
-def test_without_flips_rules_hold_exactly():
-    ds = generate(300, seed=2, flip_rate=0.0)
-    for j, rule, parents in RULES:
-        if rule != "driver":
-            np.testing.assert_array_equal(apply_rule(rule, ds.Y[:, list(parents)].T), ds.Y[:, j])
+def test_flip_rate_flips_only_rule_labels_and_keeps_X():
+    clean, noisy = generate(2000, seed=2), generate(2000, seed=2, flip_rate=0.1)
+    np.testing.assert_array_equal(clean.X, noisy.X)
+    changed = (clean.Y != noisy.Y).mean(axis=0)
+    for j, rule, _ in RULES:
+        if rule == "driver":
+            assert changed[j] == 0
+        else:
+            assert 0.07 < changed[j] < 0.13
+
+
+def test_without_the_margin_features_are_plain_gaussian():
+    ds = generate(3000, seed=4, margin=0.0)
+    scores = driver_scores(ds.X)
+    assert np.mean(np.abs(scores - THRESHOLD) < MARGIN) > 0.1  # rows near a threshold are kept
+    assert abs(ds.X.mean()) < 0.02 and abs(ds.X.std() - 1) < 0.02
 
 
 def test_apply_rule_truth_tables():
@@ -129,3 +158,5 @@ def test_generate_rejects_bad_arguments():
         generate(0)
     with pytest.raises(ValueError, match="flip_rate"):
         generate(10, flip_rate=0.7)
+    with pytest.raises(ValueError, match="margin"):
+        generate(10, margin=-0.1)
