@@ -124,7 +124,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_predict(args: argparse.Namespace) -> int:
     trained = persist.load(args.model_file)
-    ds = load_arff(args.input, labels=args.labels if args.labels is not None else trained.label_names)
+    try:  # the model's label attributes may be in the file (ignored), or absent (features only)
+        ds = load_arff(args.input, labels=args.labels if args.labels is not None else trained.label_names)
+    except DataError:
+        if args.labels is not None:
+            raise
+        ds = load_arff(args.input, labels=[])
     if ds.feature_names != trained.feature_names:
         raise DataError(
             f"{args.input}: its features differ from those the model was trained on ({trained.dataset}); "
@@ -306,6 +311,9 @@ def main(argv: list[str] | None = None) -> int:
     except (DataError, persist.ModelFileError, FileNotFoundError, ValueError) as e:
         print(f"msdn {args.command}: error: {e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. `msdn predict ... | head`: the reader has what it wanted
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

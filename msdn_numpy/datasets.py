@@ -115,10 +115,11 @@ class Dataset:
                 f"{self.name}: X has {X.shape[0]} rows but Y has {Y.shape[0]}; "
                 "X and Y must hold one row per example, in the same order"
             )
-        if X.shape[0] == 0 or X.shape[1] == 0 or Y.shape[1] == 0:
+        # L = 0 is allowed: features only, e.g. new data to predict (load_arff(..., labels=[]))
+        if X.shape[0] == 0 or X.shape[1] == 0:
             raise DataError(
                 f"{self.name}: empty dataset (X{X.shape}, Y{Y.shape}); "
-                "a dataset needs at least one example, one feature and one label"
+                "a dataset needs at least one example and one feature"
             )
         _check_names(self.name, "feature", self.feature_names, X.shape[1])
         _check_names(self.name, "label", self.label_names, Y.shape[1])
@@ -162,8 +163,8 @@ class Dataset:
 
     @property
     def label_density(self) -> float:
-        """Label cardinality divided by L: the fraction of ones in ``Y``."""
-        return self.label_cardinality / self.n_labels
+        """Label cardinality divided by L: the fraction of ones in ``Y`` (0 when L = 0)."""
+        return self.label_cardinality / self.n_labels if self.n_labels else 0.0
 
 
 def _check_names(dataset: str, kind: str, names: list[str], expected: int) -> None:
@@ -470,7 +471,9 @@ def load_arff(
     table[:] = parsed["data"]  # (N, A) cells: float, str or None
 
     label_idx = _label_indices(labels, attr_names, parsed["relation"], path)
-    Y = np.stack([_label_column(table[:, j], attr_names[j], path.name) for j in label_idx], axis=1)
+    Y = np.zeros((len(table), 0), dtype=np.uint8)  # labels=[]: features only (for prediction)
+    if label_idx:
+        Y = np.stack([_label_column(table[:, j], attr_names[j], path.name) for j in label_idx], axis=1)
 
     is_label = set(label_idx)
     columns: list[np.ndarray] = []

@@ -100,3 +100,25 @@ def test_unknown_option_and_python_m():
     assert proc.returncode == 2 and "unrecognized arguments: --bogus" in proc.stderr
     proc = subprocess.run([sys.executable, "-m", "msdn_numpy", "--help"], capture_output=True, text=True)
     assert proc.returncode == 0 and "train" in proc.stdout
+
+
+def test_predict_on_features_only(tmp_path, capsys):
+    """New data to predict has no label attributes: predict must not need them."""
+    model_file = tmp_path / "m.npz"
+    assert main(["train", *QUICK, "--save", str(model_file)]) == 0
+    lines = (DATA_DIR / "synthetic-test.arff").read_text().splitlines()
+    kept = []
+    for line in lines:
+        if line.startswith("@attribute y"):
+            continue
+        if line and line[0] in "-0123456789":
+            line = ",".join(line.split(",")[:20])  # the 20 features, labels dropped
+        kept.append(line)
+    features_only = tmp_path / "new.arff"
+    features_only.write_text("\n".join(kept[:60]) + "\n")
+    capsys.readouterr()
+    assert main(["predict", "--model-file", str(model_file), str(features_only)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "row," + ",".join(f"y{j:02d}" for j in range(12))
+    n_rows = sum(1 for line in kept[:60] if line and line[0] in "-0123456789")
+    assert len(out) == n_rows + 1 and all(len(r.split(",")) == 13 for r in out[1:])
