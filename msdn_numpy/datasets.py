@@ -293,6 +293,11 @@ def _label_indices(
         dup = next(n for n in names if names.count(n) > 1)
         raise DataError(f"{path.name}: label {dup!r} is listed twice in {source}; list each label once")
     indices = [position[name] for name in names]
+    if not isinstance(labels, (list, tuple)):
+        # An XML file says WHICH attributes are labels; their order stays the ARFF file's
+        # attribute order, the "given" label order (yeast.xml lists its labels shuffled).
+        # An explicit list of names is the caller's choice of order and is kept.
+        indices.sort()
 
     n = _meka_c(relation)
     if labels is None or isinstance(labels, (str, Path)):
@@ -435,10 +440,13 @@ def load_arff(
     path : str or Path
         The ``.arff`` file. ``%`` comments and CRLF line endings are fine.
     labels : str, Path, list of str, int or None
-        Which attributes are labels, and in which order (the label-axis order):
+        Which attributes are labels. Their order (the "given" label order) is the
+        ARFF file's attribute order, except for an explicit list, whose order is kept:
 
-        * a path to a MULAN ``.xml`` file: its ``<label name>`` elements, in order;
-        * a list of attribute names;
+        * a path to a MULAN ``.xml`` file: its ``<label name>`` elements (real XML
+          files may list them in another order than the ARFF; the ARFF's wins);
+        * a list of attribute names, in the order wanted;
+        * ``[]``: no labels, features only (``Y`` has shape ``(N, 0)``; for prediction);
         * an int ``n`` (MEKA ``-C n``): the first ``n`` attributes if ``n > 0``,
           the last ``|n|`` if ``n < 0``;
         * None: ``<stem>.xml`` beside the file (for ``<name>-train.arff`` /

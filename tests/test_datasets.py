@@ -134,9 +134,9 @@ def test_labels_argument_forms(fixtures_dir):
 
 def test_xml_wins_over_a_disagreeing_meka_option(fixtures_dir, capsys):
     ds = load_arff(fixtures_dir / "xml_vs_c.arff")  # xml_vs_c.xml found beside it
-    assert ds.label_names == ["lab_b", "lab_a"]  # XML order, not -C 1
+    assert ds.label_names == ["lab_a", "lab_b"]  # the XML's labels (not -C 1), in the file's order
     assert ds.feature_names == ["f1", "f2"]
-    np.testing.assert_array_equal(ds.Y, [[0, 1], [1, 0]])
+    np.testing.assert_array_equal(ds.Y, [[1, 0], [0, 1]])
     assert "XML is authoritative" in capsys.readouterr().err
 
 
@@ -401,3 +401,10 @@ def test_summary_table_of_a_benchmark(data_dir):
     train, test = load_benchmark("emotions", data_dir)
     text = summary_table(train, test)
     assert "391 / 202" in text and "72" in text and "1.87" in text
+
+
+def test_xml_labels_keep_the_arff_attribute_order(data_dir):
+    """yeast.xml lists its labels shuffled (Class1, Class2, Class3, Class6, ...): the
+    'given' label order is the ARFF file's attribute order."""
+    train, _ = load_benchmark("yeast", data_dir)
+    assert train.label_names == [f"Class{i}" for i in range(1, 15)]
