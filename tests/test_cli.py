@@ -73,12 +73,18 @@ def test_info_on_synthetic_and_benchmark(capsys, data_dir):
     assert main(["info", "emotions", "--data-dir", str(data_dir)]) == 0
     out = capsys.readouterr().out
     assert "391" in out and "202" in out and "72" in out
+    assert main(["info", str(DATA_DIR / "synthetic-test.arff")]) == 0  # an ARFF path works too
+    out = capsys.readouterr().out
+    assert "500" in out and "12" in out
 
 
 def test_clear_errors(tmp_path, capsys):
     assert main(["train", "--dataset", "nosuchset", "--data-dir", str(tmp_path), *QUICK]) == 2
     err = capsys.readouterr().err
     assert "nosuchset" in err and "error" in err
+    assert main(["train", "--dataset", "emotions", "--data-dir", str(tmp_path), *QUICK]) == 2
+    err = capsys.readouterr().err  # a data dir without the files: what was looked for, and the fix
+    assert "emotions-train.arff" in err and "--data-dir" in err
     assert main(["evaluate", "--model-file", str(tmp_path / "none.npz")]) == 2
     assert "does not exist" in capsys.readouterr().err
 
