@@ -540,7 +540,7 @@ def scaling_figure(scaling: dict[str, Any], path: Path) -> Path | None:
         import matplotlib.pyplot as plt
     except ImportError:
         return None
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
     for ax, axis, xs, fixed in (
         (axes[0], "L", scaling["Ls"], f"N={scaling['N_for_L']}"),
         (axes[1], "N", scaling["Ns"], f"L={scaling['L_for_N']}"),
@@ -550,6 +550,8 @@ def scaling_figure(scaling: dict[str, Any], path: Path) -> Path | None:
         ref = np.asarray(xs, dtype=float)
         ys0 = scaling["series"][axis]["numpy"]
         ax.loglog(ref, ys0[-1] * ref / ref[-1], "k:", label="linear (slope 1)")
+        ax.set_xticks(xs, [str(x) for x in xs])  # the measured sizes, not crowded minor ticks
+        ax.minorticks_off()
         ax.set_xlabel("labels L" if axis == "L" else "examples N")
         ax.set_ylabel("seconds per epoch")
         ax.set_title(f"epoch time vs {axis} ({fixed})")
