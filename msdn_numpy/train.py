@@ -94,16 +94,19 @@ class History:
         return np.array([r[key] for r in self.rows])
 
 
-def _mean_loss(model: MultiLabelModel, loss: BCEWithLogits, X: np.ndarray, Y: np.ndarray, batch: int = 1024) -> float:
-    """Evaluation-mode BCE over a whole split, batched."""
+def _evaluate_split(
+    model: MultiLabelModel, loss: BCEWithLogits, X: np.ndarray, Y: np.ndarray, batch: int = 1024
+) -> tuple[float, np.ndarray]:
+    """Evaluation-mode BCE and probabilities ``(N, L)`` over a whole split, in one batched pass."""
     was = model.training
     model.eval()
-    total = 0.0
+    total, probs = 0.0, []
     for i in range(0, len(X), batch):
         out = model.forward(X[i : i + batch])
         total += loss.forward(out, model.output_targets(Y[i : i + batch])) * len(X[i : i + batch])
+        probs.append(sigmoid(model.logits_from_output(out)))
     model.train(was)
-    return total / len(X)
+    return total / len(X), np.concatenate(probs, axis=0)
 
 
 def fit(
@@ -156,8 +159,7 @@ def fit(
             total += loss.forward(out, T[idx]) * len(idx)
             model.backward(loss.backward())
             opt.step()
-        val_loss = _mean_loss(model, loss, X_val, Y_val)
-        P_val = sigmoid(model.logits(X_val))
+        val_loss, P_val = _evaluate_split(model, loss, X_val, Y_val)  # one forward pass for both
         row = {
             "epoch": epoch,
             "train_loss": total / len(X),
