@@ -2,19 +2,23 @@
 
 The modules, in the order a learner meets them:
 
-``layers``     the Module contract; Linear, ReLU, Dropout, Reshape, Sequential, Parallel
-``conv``       Conv1D: the naive loops and the im2col version
-``recurrent``  LSTM with backpropagation through time
-``losses``     binary cross-entropy with logits
-``optim``      SGD and Adam
-``gradcheck``  finite-difference gradient checking
-``datasets``   ARFF / MULAN / MEKA loading, standardisation, label orders
-``synthetic``  the bundled dataset with known label dependencies
-``metrics``    the multi-label metrics
-``models``     MSDN, RethinkRNN, BRMLP
-``train``      the training recipe
-``persist``    model files
-``cli``        the ``msdn`` command
+``layers``          the Module contract; Linear, ReLU, Dropout, Reshape, Sequential, Parallel
+``conv``            Conv1D: the naive loops and the im2col version
+``recurrent``       LSTM with backpropagation through time
+``losses``          binary cross-entropy with logits
+``optim``           SGD and Adam
+``gradcheck``       finite-difference gradient checking
+``datasets``        the Dataset container (X, Y and their names)
+``arff_io``         ARFF files with MULAN XML / MEKA ``-C n`` labels
+``benchmarks``      the benchmark registry: data folders, checksums, train/test pairs
+``preprocessing``   seeded splits and the standardiser
+``label_orders``    orders of the label axis MSDN convolves along
+``synthetic``       the bundled dataset with known label dependencies
+``metrics``         the multi-label metrics
+``models``          MSDN, RethinkRNN, BRMLP
+``train``           the training recipe
+``persist``         model files
+``cli``             the ``msdn`` command
 """
 
 from .conv import Conv1D, Conv1DNaive

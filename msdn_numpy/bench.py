@@ -53,11 +53,12 @@ from typing import Any
 
 import numpy as np
 
+from .benchmarks import load_dataset
 from .conv import Conv1D, Conv1DNaive
-from .datasets import Standardizer, load_dataset, train_val_split
 from .losses import BCEWithLogits
 from .models import MSDN
 from .optim import Adam
+from .preprocessing import Standardizer, train_val_split
 from .train import TrainConfig
 
 try:  # optional: NumPy's BLAS thread count

@@ -16,7 +16,9 @@ from typing import Any
 import numpy as np
 
 from . import persist
-from .datasets import DataError, load_arff, load_dataset, summary_table
+from .arff_io import load_arff
+from .benchmarks import load_dataset
+from .datasets import DataError, summary_table
 from .metrics import METRIC_NAMES
 from .models import DEFAULT_LABEL_ORDER, MODELS
 from .train import THRESHOLD_MODES, TrainConfig, TrainedModel, config_dict, train_model

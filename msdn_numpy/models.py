@@ -138,7 +138,7 @@ class MSDN(MultiLabelModel):
         How the label axis is padded at its two ends.
     label_perm : list of int, optional
         The label order (a permutation of ``range(L)``); identity by default.
-        Compute it with :func:`msdn_numpy.datasets.label_order`
+        Compute it with :func:`msdn_numpy.label_orders.label_order`
         (:func:`msdn_numpy.train.train_model` does, with :data:`DEFAULT_LABEL_ORDER`).
     label_order : str, optional
         The name of the method that produced ``label_perm``, recorded in the config

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .datasets import Standardizer
 from .models import build_model
+from .preprocessing import Standardizer
 from .train import TrainedModel
 
 FORMAT = "msdn_numpy-model"

@@ -68,7 +68,8 @@ from xml.sax.saxutils import quoteattr
 
 import numpy as np
 
-from msdn_numpy.datasets import DATA_DIR, Dataset
+from msdn_numpy.benchmarks import DATA_DIR
+from msdn_numpy.datasets import Dataset
 
 #: D, the number of features.
 N_FEATURES = 20

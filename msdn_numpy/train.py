@@ -19,11 +19,13 @@ from typing import Any
 
 import numpy as np
 
-from .datasets import Dataset, Standardizer, label_order, train_val_split
+from .datasets import Dataset
+from .label_orders import label_order
 from .losses import BCEWithLogits, sigmoid
 from .metrics import evaluate, example_f1, micro_f1
 from .models import DEFAULT_LABEL_ORDER, MultiLabelModel, build_model
 from .optim import SGD, Adam
+from .preprocessing import Standardizer, train_val_split
 
 THRESHOLD_MODES = ("fixed", "global", "per-label")
 

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
+from msdn_numpy.benchmarks import DATA_DIR, load_dataset
 from msdn_numpy.cli import main
-from msdn_numpy.datasets import DATA_DIR, load_dataset
 from msdn_numpy.metrics import METRIC_NAMES
 
 QUICK = ["--epochs", "2", "--hidden", "8", "--quiet"]

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from msdn_numpy import synthetic
-from msdn_numpy.datasets import DATA_DIR, load_arff, load_dataset
+from msdn_numpy.arff_io import load_arff
+from msdn_numpy.benchmarks import DATA_DIR, load_dataset
 from msdn_numpy.synthetic import (
     DRIVERS,
     FLIP_RATE,

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from msdn_numpy import persist
-from msdn_numpy.datasets import load_dataset
+from msdn_numpy.benchmarks import load_dataset
 from msdn_numpy.metrics import subset_accuracy
 from msdn_numpy.train import TrainConfig, train_model, tune_thresholds
 

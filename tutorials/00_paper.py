@@ -36,9 +36,9 @@ import common
 import numpy as np
 
 from msdn_numpy import MSDN, plots
-from msdn_numpy.datasets import Standardizer
 from msdn_numpy.losses import sigmoid
 from msdn_numpy.models import DEFAULT_LABEL_ORDER
+from msdn_numpy.preprocessing import Standardizer
 
 args = common.setup(__doc__)
 train, test = common.load("emotions", args)

@@ -26,15 +26,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from msdn_numpy import plots
-from msdn_numpy.datasets import (
-    DATA_DIR,
-    LABEL_ORDERS,
-    cooccurrence_similarity,
-    label_order,
-    load_arff,
-    read_mulan_xml,
-    summary_table,
-)
+from msdn_numpy.arff_io import load_arff, read_mulan_xml
+from msdn_numpy.benchmarks import DATA_DIR
+from msdn_numpy.datasets import summary_table
+from msdn_numpy.label_orders import LABEL_ORDERS, cooccurrence_similarity, label_order
 
 args = common.setup(__doc__)
 train, test = common.load("yeast", args, smoke_rows=10_000)  # statistics on the whole split, even in smoke mode
@@ -129,7 +124,7 @@ plots.save(fig, args.figures, "01_cooccurrence.png")
 #
 # MSDN's convolutions slide along the label axis, so a kernel of size 3 relates each
 # label with its two neighbours *in the chosen order*. The paper does not specify the
-# label order; we offer four (`msdn_numpy.datasets.label_order`; `train_model` uses
+# label order; we offer four (`msdn_numpy.label_orders.label_order`; `train_model` uses
 # `msdn_numpy.models.DEFAULT_LABEL_ORDER`):
 #
 # * `given`: the XML order; `frequency`: most frequent first;

@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from msdn_numpy import BRMLP, MSDN, BCEWithLogits, Conv1D, RethinkRNN, gradcheck, plots
-from msdn_numpy.datasets import Standardizer
+from msdn_numpy.preprocessing import Standardizer
 
 args = common.setup(__doc__)
 rng = np.random.default_rng(0)

@@ -26,7 +26,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from msdn_numpy import metrics, plots
-from msdn_numpy.datasets import train_val_split
+from msdn_numpy.preprocessing import train_val_split
 from msdn_numpy.train import train_model, tune_thresholds
 
 args = common.setup(__doc__)

@@ -31,7 +31,7 @@ import numpy as np
 
 from msdn_numpy import plots
 from msdn_numpy.cli import run_one
-from msdn_numpy.datasets import LABEL_ORDERS, label_order
+from msdn_numpy.label_orders import LABEL_ORDERS, label_order
 from msdn_numpy.models import DEFAULT_LABEL_ORDER
 
 args = common.setup(__doc__)

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from msdn_numpy.datasets import Dataset, load_dataset
+from msdn_numpy.benchmarks import load_dataset
+from msdn_numpy.datasets import Dataset
 from msdn_numpy.train import TrainConfig
 
 HERE = Path(__file__).resolve().parent

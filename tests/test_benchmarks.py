@@ -1,0 +1,113 @@
+"""Tests for msdn_numpy.benchmarks: the bundled MULAN files, checksums, train/test pairs."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from msdn_numpy.benchmarks import check_compatible, load_benchmark, load_dataset
+from msdn_numpy.datasets import DataError, Dataset
+
+# ------------------------------------------------------------------ real MULAN data
+
+BENCHMARKS = [
+    # name, N train, N test, D, L, label cardinality over train+test
+    ("emotions", 391, 202, 72, 6, 1.87),
+    ("yeast", 1500, 917, 103, 14, 4.24),
+    ("enron", 1123, 579, 1001, 53, 3.38),
+]
+
+
+@pytest.mark.parametrize("name, n_train, n_test, D, L, card", BENCHMARKS)
+def test_benchmark_shapes_and_cardinality(data_dir, capsys, name, n_train, n_test, D, L, card):
+    train, test = load_benchmark(name, data_dir)
+    assert (train.n_samples, test.n_samples) == (n_train, n_test)
+    assert (train.n_features, train.n_labels) == (D, L)
+    assert (test.n_features, test.n_labels) == (D, L)
+    assert round(float(np.vstack([train.Y, test.Y]).sum(axis=1).mean()), 2) == card
+    assert train.X.dtype == np.float64 and train.Y.dtype == np.uint8
+    assert f"{name}: standard MULAN split (sha256 verified)" in capsys.readouterr().err
+
+
+def test_emotions_label_names_follow_the_xml(data_dir):
+    train, _ = load_benchmark("emotions", data_dir)
+    assert train.name == "emotions"
+    assert train.label_names[0] == "amazed-suprised" and train.label_names[-1] == "angry-aggresive"
+
+
+def test_enron_sparse_rows_are_binary_features(data_dir):
+    train, _ = load_benchmark("enron", data_dir)
+    # Word features are declared {0,1}: one 0/1 column each, mostly zeros.
+    assert set(np.unique(train.X)) == {0.0, 1.0}
+    assert train.X.mean() < 0.1
+    assert (train.Y.sum(axis=0) == 0).any()  # the README: some labels never occur in train
+
+
+def test_cal500_gets_a_seeded_split(data_dir, capsys):
+    train, test = load_benchmark("CAL500", data_dir)
+    assert train.n_samples + test.n_samples == 502
+    assert test.n_samples == round(0.3 * 502)
+    assert (train.n_features, train.n_labels) == (68, 174)
+    Y = np.vstack([train.Y, test.Y])
+    assert round(float(Y.sum(axis=1).mean()), 2) == 26.04
+    err = capsys.readouterr().err
+    assert "sha256 verified" in err and "seed=0" in err
+    again, _ = load_benchmark("CAL500", data_dir)
+    np.testing.assert_array_equal(again.X, train.X)
+
+
+def test_modified_copy_is_not_the_standard_split(data_dir, tmp_path, capsys):
+    for f in ("emotions-train.arff", "emotions-test.arff", "emotions.xml"):
+        shutil.copy(data_dir / f, tmp_path / f)
+    text = (tmp_path / "emotions-test.arff").read_text()
+    (tmp_path / "emotions-test.arff").write_text(text.rstrip("\n").rsplit("\n", 1)[0] + "\n")  # drop a row
+    train, test = load_benchmark("emotions", tmp_path)
+    assert test.n_samples == 201
+    err = capsys.readouterr().err
+    assert "not the standard split" in err and "sha256 verified" not in err
+
+
+def test_missing_benchmark_lists_what_was_looked_for(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nosuch-train.arff.*nosuch.arff"):
+        load_benchmark("nosuch", tmp_path)
+
+
+def test_no_data_dir_says_how_to_get_one(monkeypatch):
+    monkeypatch.delenv("MSDN_DATA", raising=False)
+    with pytest.raises(FileNotFoundError, match="--data-dir.*MSDN_DATA.*mulan.sourceforge.net"):
+        load_benchmark("emotions")
+
+
+def test_load_dataset_accepts_a_train_path(data_dir):
+    train, test = load_dataset(data_dir / "emotions-train.arff")
+    assert (train.n_samples, test.n_samples) == (391, 202)
+
+
+def test_load_dataset_synthetic_needs_no_data_dir(monkeypatch):
+    monkeypatch.delenv("MSDN_DATA", raising=False)
+    train, test = load_dataset("synthetic")
+    assert (train.n_samples, test.n_samples, train.n_features, train.n_labels) == (1000, 500, 20, 12)
+
+
+def test_xml_labels_keep_the_arff_attribute_order(data_dir):
+    """yeast.xml lists its labels shuffled (Class1, Class2, Class3, Class6, ...): the
+    'given' label order is the ARFF file's attribute order."""
+    train, _ = load_benchmark("yeast", data_dir)
+    assert train.label_names == [f"Class{i}" for i in range(1, 15)]
+
+
+def _toy(n: int = 10, seed: int = 0) -> Dataset:
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, 3))
+    Y = (rng.random((n, 4)) < 0.4).astype(np.uint8)
+    return Dataset(X, Y, ["a", "b", "c"], ["p", "q", "r", "s"], "toy")
+
+
+def test_check_compatible_label_difference():
+    a = _toy()
+    b = Dataset(a.X, a.Y, a.feature_names, ["p", "q", "r", "zz"], "toy")
+    check_compatible(a, a)
+    with pytest.raises(DataError, match="label 3: 's' in train, 'zz' in test"):
+        check_compatible(a, b)
