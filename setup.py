@@ -17,9 +17,15 @@ setup(
     install_requires=["numpy>=1.24", "scipy>=1.10", "matplotlib>=3.6", "liac-arff>=2.5"],
     extras_require={
         # Test time: pytest plus the two optional oracles (scikit-learn for the
-        # metrics, PyTorch CPU for the layers). Tests skip with a reason when an
-        # oracle is missing; CI installs them so nothing is skipped there.
+        # metrics and the peer classifiers, PyTorch for the layers). Tests skip with a
+        # reason when an oracle is missing; this extra installs both, so nothing skips.
+        # From the public index torch==2.13.0 is the CUDA build (several GB): install
+        # the CPU build first, as README.md says, and pip keeps it.
         "test": ["pytest>=7", "scikit-learn>=1.2", "torch==2.13.0", "ruff>=0.4"],
     },
+    # Editable installs put the repository on sys.path (a .pth entry) instead of an import
+    # hook, so that `import msdn_numpy` also works from the folder that *contains* a clone
+    # named msdn_numpy (the hook would lose to that folder, a namespace package).
+    options={"editable_wheel": {"mode": "compat"}},
     entry_points={"console_scripts": ["msdn=msdn_numpy.cli:main"]},
 )

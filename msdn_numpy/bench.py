@@ -697,7 +697,8 @@ def run_bench(
     json_path : str or Path, optional
         Write ``{"machine", "checks", "rows"}`` there.
     data_dir : str, optional
-        Folder of the MULAN files (else ``$MSDN_DATA``); without yeast, the synthetic set.
+        Folder of the MULAN files (else ``$MSDN_DATA``, else the bundled ``data/mulan``);
+        without yeast there, the synthetic set.
     figures_dir : str or Path, optional
         Where ``bench-scaling.png`` goes. Default: next to the JSON file when there is
         one, else ``bench_figures/`` in the current directory.

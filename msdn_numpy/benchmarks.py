@@ -18,10 +18,17 @@ from .preprocessing import DEFAULT_TEST_FRACTION, train_test_split
 #: The repository's ``data/`` folder, home of the bundled synthetic dataset.
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
+#: The MULAN benchmark files shipped with the repository (standard splits, ``SHA256SUMS``).
+BUNDLED_MULAN_DIR = DATA_DIR / "mulan"
+
+#: The benchmarks in :data:`BUNDLED_MULAN_DIR` (``data/README.md`` describes each).
+BUNDLED_BENCHMARKS = ("emotions", "yeast", "enron", "CAL500")
+
 #: Where the MULAN benchmark files can be downloaded.
 MULAN_URL = "https://mulan.sourceforge.net/datasets-mlc.html"
 
-#: sha256 of the standard MULAN files (from ``SHA256SUMS`` of the shared data folder).
+#: sha256 of the standard MULAN files (the same as ``data/mulan/SHA256SUMS``, a test
+#: checks it). Kept in the code so that a folder cannot vouch for its own files.
 #: A match means "this is the split the literature reports results on".
 KNOWN_SHA256: dict[str, str] = {
     "CAL500.arff": "cfe6097ba5fd6e8584e54911ab9783dcab34e898446b7c9370c71d477eae56d3",
@@ -38,19 +45,54 @@ KNOWN_SHA256: dict[str, str] = {
 }
 
 
-def _resolve_data_dir(data_dir: str | Path | None) -> Path:
-    """``data_dir``, else ``$MSDN_DATA``, else a clear error."""
-    value = data_dir if data_dir is not None else os.environ.get("MSDN_DATA")
-    if not value:
+def _places(data_dir: str | Path | None) -> list[tuple[str, Path | None]]:
+    """The three places of the data-folder rule, in order: ``(how it was given, folder or None)``."""
+    env = os.environ.get("MSDN_DATA")
+    return [
+        ("--data-dir / data_dir=", Path(data_dir) if data_dir is not None and str(data_dir) != "" else None),
+        ("$MSDN_DATA", Path(env) if env else None),
+        ("the bundled folder", BUNDLED_MULAN_DIR),
+    ]
+
+
+def _places_text(data_dir: str | Path | None) -> str:
+    """One line per place of the rule, with what was found there (for error messages)."""
+    parts = []
+    for how, folder in _places(data_dir):
+        if folder is None:
+            state = "not given"
+        elif not folder.is_dir():
+            state = f"{folder} (no such folder)"
+        else:
+            state = str(folder)
+        parts.append(f"{how}: {state}")
+    return "; ".join(parts)
+
+
+def resolve_data_dir(data_dir: str | Path | None = None) -> Path:
+    """The folder of the MULAN benchmark files, by one rule used everywhere.
+
+    1. ``data_dir`` (``--data-dir`` on the command line), if given;
+    2. else the environment variable ``MSDN_DATA``, if set;
+    3. else the folder bundled with the repository, ``data/mulan``.
+
+    The first place that is *given* is the one used: a folder you name is never
+    silently replaced by another. A named folder that does not exist is an error
+    that lists all three places (also when the bundled folder is absent, as in a
+    non-editable install used away from the repository).
+    """
+    for how, folder in _places(data_dir):
+        if folder is None:
+            continue
+        if folder.is_dir():
+            return folder
         raise FileNotFoundError(
-            "no data folder given: pass --data-dir (data_dir=) or set MSDN_DATA to the folder "
-            f"holding the MULAN files (download them from the MULAN dataset page, {MULAN_URL}); "
-            "the bundled 'synthetic' dataset needs no download"
+            f"data folder {folder} ({how}) does not exist. The rule is --data-dir, else $MSDN_DATA, "
+            f"else the bundled data/mulan; here: {_places_text(data_dir)}. Pass an existing folder with "
+            f"--data-dir, unset MSDN_DATA to use the bundled files, or work from a clone of the repository "
+            f"installed with pip install -e . (MULAN files: {MULAN_URL})"
         )
-    folder = Path(value)
-    if not folder.is_dir():
-        raise FileNotFoundError(f"data folder {folder} does not exist; check --data-dir / MSDN_DATA")
-    return folder
+    raise AssertionError("unreachable: the bundled folder is always a place")  # pragma: no cover
 
 
 def _sha256(path: Path) -> str:
@@ -99,7 +141,8 @@ def check_compatible(train: Dataset, test: Dataset) -> None:
 def load_benchmark(name: str, data_dir: str | Path | None = None) -> tuple[Dataset, Dataset]:
     """Load a MULAN benchmark's standard train/test split.
 
-    Looks in ``data_dir`` (else ``$MSDN_DATA``) for ``<name>-train.arff``,
+    Looks in the folder chosen by :func:`resolve_data_dir` (``data_dir``, else
+    ``$MSDN_DATA``, else the bundled ``data/mulan``) for ``<name>-train.arff``,
     ``<name>-test.arff`` and ``<name>.xml``. A dataset shipped without a split
     (CAL500: only ``<name>.arff``) is split by
     ``train_test_split(ds, test_fraction=0.3, seed=0)``, and stderr says so. When the
@@ -110,7 +153,7 @@ def load_benchmark(name: str, data_dir: str | Path | None = None) -> tuple[Datas
     (train, test) : tuple of Dataset
         Same features and labels, in the same order (checked).
     """
-    folder = _resolve_data_dir(data_dir)
+    folder = resolve_data_dir(data_dir)
     train_path, test_path = folder / f"{name}-train.arff", folder / f"{name}-test.arff"
     whole_path, xml_path = folder / f"{name}.arff", folder / f"{name}.xml"
     labels = xml_path if xml_path.exists() else None  # None: fall back to MEKA -C
@@ -134,8 +177,9 @@ def load_benchmark(name: str, data_dir: str | Path | None = None) -> tuple[Datas
         return train, test
     raise FileNotFoundError(
         f"dataset {name!r} not found in {folder}: looked for {train_path.name} + "
-        f"{test_path.name} (+ {xml_path.name}), or {whole_path.name}; check the name and "
-        f"--data-dir / MSDN_DATA (MULAN files: {MULAN_URL})"
+        f"{test_path.name} (+ {xml_path.name}), or {whole_path.name}. Places (the first given is used): "
+        f"{_places_text(data_dir)}. Check the name (bundled: {', '.join(BUNDLED_BENCHMARKS)}, and 'synthetic') "
+        f"and the folder (MULAN files: {MULAN_URL})"
     )
 
 
@@ -150,7 +194,8 @@ def load_dataset(spec: str | Path, data_dir: str | Path | None = None) -> tuple[
         * another ``.arff`` path: that file, split by ``train_test_split(seed=0)``;
         * anything else: a benchmark name for :func:`load_benchmark`.
     data_dir : str or Path, optional
-        Folder of the benchmark files (else ``$MSDN_DATA``).
+        Folder of the benchmark files (else ``$MSDN_DATA``, else the bundled
+        ``data/mulan``: :func:`resolve_data_dir`).
     """
     if str(spec) == "synthetic":
         spec = DATA_DIR / "synthetic-train.arff"

@@ -24,6 +24,7 @@ from .models import DEFAULT_LABEL_ORDER, MODELS
 from .train import THRESHOLD_MODES, TrainConfig, TrainedModel, config_dict, train_model
 
 LABEL_ORDERS = ("given", "frequency", "cooccurrence", "random")
+DATA_DIR_HELP = "folder with the MULAN files (default: $MSDN_DATA if set, else the bundled data/mulan)"
 TABLE_METRICS = ("hamming_loss", "example_f1", "micro_f1", "macro_f1", "subset_accuracy")
 
 
@@ -227,7 +228,7 @@ def _add_data(p: argparse.ArgumentParser, default: str | None = "synthetic") -> 
         help="benchmark name (emotions, yeast, ...), 'synthetic' (bundled), "
         "or a *-train.arff path (default: %(default)s)",
     )
-    p.add_argument("--data-dir", default=None, help="folder with the MULAN files (default: $MSDN_DATA)")
+    p.add_argument("--data-dir", default=None, help=DATA_DIR_HELP)
 
 
 def _add_training(p: argparse.ArgumentParser) -> None:
@@ -280,7 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("compare", help="MSDN vs RethinkRNN vs BRMLP over seeds (Markdown table)")
     p.add_argument("--datasets", nargs="+", default=["synthetic"])
-    p.add_argument("--data-dir", default=None)
+    p.add_argument("--data-dir", default=None, help=DATA_DIR_HELP)
     p.add_argument("--seeds", type=int, default=5, help="number of seeds (0, 1, ..., n-1)")
     p.add_argument("--models", nargs="+", choices=tuple(MODELS), default=list(MODELS))
     p.add_argument(
@@ -292,13 +293,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("info", help="statistics of a dataset")
     p.add_argument("dataset", help="benchmark name, 'synthetic', or an ARFF path")
-    p.add_argument("--data-dir", default=None)
+    p.add_argument("--data-dir", default=None, help=DATA_DIR_HELP)
     p.set_defaults(func=cmd_info)
 
     p = sub.add_parser("bench", help="speed benchmark: naive vs im2col vs PyTorch")
     p.add_argument("--quick", action="store_true", help="small shapes, few repeats (seconds)")
     p.add_argument("--json", metavar="FILE")
-    p.add_argument("--data-dir", default=None)
+    p.add_argument("--data-dir", default=None, help=DATA_DIR_HELP)
     p.add_argument("--figures", metavar="DIR", help="where the scaling figure goes (default: beside --json)")
     p.add_argument("--threads", type=int, help="BLAS/torch threads (default: what NumPy's BLAS uses)")
     p.set_defaults(func=cmd_bench)

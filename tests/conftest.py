@@ -1,30 +1,25 @@
 """Shared test fixtures.
 
-Real MULAN data is found through the ``MSDN_DATA`` environment variable (CI points it
-at ``../shared/data/mulan``). Tests that need it skip with a reason when it is absent;
-CI sets it, so nothing is skipped there.
+Real MULAN data is found by the package's own rule (``resolve_data_dir``): ``$MSDN_DATA``
+if set, else the copy bundled in ``data/mulan``. A clone therefore has everything the
+tests need, and no test skips for want of data.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
+
+from msdn_numpy.benchmarks import resolve_data_dir
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
-    """The folder holding the real MULAN benchmark files (``MSDN_DATA``)."""
-    value = os.environ.get("MSDN_DATA")
-    if not value:
-        pytest.skip("MSDN_DATA is not set: point it at the MULAN folder (e.g. ../shared/data/mulan)")
-    path = Path(value)
-    if not (path / "emotions-train.arff").exists():
-        pytest.skip(f"MSDN_DATA={value} does not hold the MULAN files (emotions-train.arff missing)")
-    return path
+    """The folder holding the real MULAN benchmark files (the bundled copy unless ``MSDN_DATA`` is set)."""
+    return resolve_data_dir()
 
 
 @pytest.fixture(scope="session")

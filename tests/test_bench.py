@@ -9,7 +9,6 @@ as :class:`msdn_numpy.models.MSDN` (same parameter count, same forward outputs).
 from __future__ import annotations
 
 import json
-import os
 
 import numpy as np
 import pytest
@@ -27,7 +26,7 @@ def quick_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench")
     lines: list[str] = []
     code = bench.run_bench(
-        quick=True, json_path=out / "bench.json", data_dir=os.environ.get("MSDN_DATA"),
+        quick=True, json_path=out / "bench.json", data_dir=None,
         figures_dir=out / "figures", threads=1, log=lines.append,
     )  # fmt: skip
     assert code == 0

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 
 import numpy as np
 import pytest
 
-from msdn_numpy.benchmarks import check_compatible, load_benchmark, load_dataset
+from msdn_numpy import benchmarks
+from msdn_numpy.benchmarks import (
+    BUNDLED_BENCHMARKS,
+    BUNDLED_MULAN_DIR,
+    KNOWN_SHA256,
+    check_compatible,
+    load_benchmark,
+    load_dataset,
+    resolve_data_dir,
+)
 from msdn_numpy.datasets import DataError, Dataset
 
 # ------------------------------------------------------------------ real MULAN data
@@ -74,9 +84,61 @@ def test_missing_benchmark_lists_what_was_looked_for(tmp_path):
         load_benchmark("nosuch", tmp_path)
 
 
-def test_no_data_dir_says_how_to_get_one(monkeypatch):
+def test_every_bundled_dataset_loads_by_default(monkeypatch, capsys):
+    """A plain clone: no argument, no MSDN_DATA, the bundled files, checksums verified."""
     monkeypatch.delenv("MSDN_DATA", raising=False)
-    with pytest.raises(FileNotFoundError, match="--data-dir.*MSDN_DATA.*mulan.sourceforge.net"):
+    assert resolve_data_dir() == BUNDLED_MULAN_DIR
+    expected = {name: row for name, *row in BENCHMARKS}
+    expected["CAL500"] = (351, 151, 68, 174, 26.04)
+    assert set(expected) == set(BUNDLED_BENCHMARKS)
+    for name, (n_train, n_test, D, L, card) in expected.items():
+        train, test = load_benchmark(name)
+        assert (train.n_samples, test.n_samples, train.n_features, train.n_labels) == (n_train, n_test, D, L)
+        both = np.vstack([train.Y, test.Y])
+        assert both.sum(axis=1).mean() == pytest.approx(card, abs=0.005)
+        assert "sha256 verified" in capsys.readouterr().err
+
+
+def test_bundled_checksums_match_the_registry():
+    """data/mulan/SHA256SUMS, the files themselves and KNOWN_SHA256 agree."""
+    listed = {}
+    for line in (BUNDLED_MULAN_DIR / "SHA256SUMS").read_text().splitlines():
+        digest, name = line.split()
+        listed[name] = digest
+    assert listed == KNOWN_SHA256
+    for name, digest in listed.items():
+        assert hashlib.sha256((BUNDLED_MULAN_DIR / name).read_bytes()).hexdigest() == digest, name
+
+
+def test_resolution_order(monkeypatch, tmp_path):
+    """data_dir beats MSDN_DATA beats the bundled folder."""
+    env_dir, arg_dir = tmp_path / "env", tmp_path / "arg"
+    env_dir.mkdir()
+    arg_dir.mkdir()
+    monkeypatch.setenv("MSDN_DATA", str(env_dir))
+    assert resolve_data_dir(arg_dir) == arg_dir
+    assert resolve_data_dir() == env_dir
+    monkeypatch.delenv("MSDN_DATA")
+    assert resolve_data_dir() == BUNDLED_MULAN_DIR
+    # a folder that is given is used, not silently replaced by the next place
+    monkeypatch.setenv("MSDN_DATA", str(env_dir))
+    with pytest.raises(FileNotFoundError, match="'emotions' not found in .*env"):
+        load_benchmark("emotions")
+
+
+def test_not_found_names_the_three_places(monkeypatch, tmp_path):
+    monkeypatch.setenv("MSDN_DATA", str(tmp_path / "no-such-env-dir"))
+    with pytest.raises(FileNotFoundError) as err:
+        load_benchmark("emotions", tmp_path / "no-such-arg-dir")
+    message = str(err.value)
+    assert "--data-dir / data_dir=: " in message and "no-such-arg-dir (no such folder)" in message
+    assert "$MSDN_DATA: " in message and "no-such-env-dir (no such folder)" in message
+    assert "the bundled folder: " in message and str(BUNDLED_MULAN_DIR) in message
+    assert "pip install -e ." in message
+    # the bundled folder absent too (a non-editable install used elsewhere)
+    monkeypatch.delenv("MSDN_DATA")
+    monkeypatch.setattr(benchmarks, "BUNDLED_MULAN_DIR", tmp_path / "no-bundle")
+    with pytest.raises(FileNotFoundError, match="no-bundle \\(no such folder\\)"):
         load_benchmark("emotions")
 
 

@@ -1,8 +1,8 @@
 """Every tutorial runs to completion in smoke mode and writes its figures.
 
 Each script in ``tutorials/`` runs as a subprocess, headless (``MPLBACKEND=Agg``), with
-``MSDN_SMOKE=1`` (few epochs, small data, one seed), ``MSDN_DATA`` passed through (the
-scripts fall back to the bundled synthetic data without it) and ``--figures`` pointing at
+``MSDN_SMOKE=1`` (few epochs, small data, one seed), the bundled real data (or ``MSDN_DATA``
+if set) and ``--figures`` pointing at
 a temporary folder. The scripts run two at a time, once per test session.
 Tutorial 8 (the exercise) is also run against its worked solution and against a wrong
 one, to prove that the checking works.

@@ -19,7 +19,6 @@ Run:  python tutorials/01_data.py [--data-dir DIR] [--figures DIR] [--smoke]
 # bundled synthetic dataset.
 
 # %%
-from pathlib import Path
 
 import common
 import matplotlib.pyplot as plt
@@ -27,13 +26,13 @@ import numpy as np
 
 from msdn_numpy import plots
 from msdn_numpy.arff_io import load_arff, read_mulan_xml
-from msdn_numpy.benchmarks import DATA_DIR
+from msdn_numpy.benchmarks import DATA_DIR, resolve_data_dir
 from msdn_numpy.datasets import summary_table
 from msdn_numpy.label_orders import LABEL_ORDERS, cooccurrence_similarity, label_order
 
 args = common.setup(__doc__)
 train, test = common.load("yeast", args, smoke_rows=10_000)  # statistics on the whole split, even in smoke mode
-folder = Path(args.data_dir) if train.name != "synthetic" else DATA_DIR
+folder = resolve_data_dir(args.data_dir)  # --data-dir, else $MSDN_DATA, else the bundled data/mulan
 arff_path, xml_path = folder / f"{train.name}-train.arff", folder / f"{train.name}.xml"
 
 # %% [markdown]

@@ -3,7 +3,7 @@
 Not a tutorial itself. Every script starts with ``args = common.setup(__doc__)``:
 
 * ``--figures DIR``   where figures go (default ``tutorials/figures/``);
-* ``--data-dir DIR``  the MULAN folder (default ``$MSDN_DATA``);
+* ``--data-dir DIR``  the MULAN folder (default: ``$MSDN_DATA``, else the bundled ``data/mulan``);
 * ``--smoke``         (or ``MSDN_SMOKE=1``) few epochs, small data, one seed: for CI.
 
 Unknown arguments are ignored, so the scripts also run as notebooks (Jupyter passes
@@ -32,7 +32,9 @@ def setup(description: str | None) -> argparse.Namespace:
     first = (description or "").strip().splitlines()
     parser = argparse.ArgumentParser(description=first[0] if first else None)
     parser.add_argument("--figures", type=Path, default=HERE / "figures", help="folder for the figures")
-    parser.add_argument("--data-dir", default=os.environ.get("MSDN_DATA"), help="MULAN folder (default $MSDN_DATA)")
+    parser.add_argument(
+        "--data-dir", default=None, help="MULAN folder (default: $MSDN_DATA, else the bundled data/mulan)"
+    )
     parser.add_argument("--smoke", action="store_true", help="tiny run for CI (also MSDN_SMOKE=1)")
     args, _ = parser.parse_known_args()
     args.smoke = args.smoke or os.environ.get("MSDN_SMOKE", "") not in ("", "0")
@@ -43,19 +45,12 @@ def setup(description: str | None) -> argparse.Namespace:
 
 
 def load(name: str, args: argparse.Namespace, smoke_rows: int = 150) -> tuple[Dataset, Dataset]:
-    """``load_dataset(name)`` from ``--data-dir``/``MSDN_DATA``, else the bundled synthetic data.
+    """``load_dataset(name, --data-dir)``: the package's data-folder rule (``--data-dir``, else
+    ``$MSDN_DATA``, else the bundled ``data/mulan``).
 
     In smoke mode both splits are cut to ``smoke_rows`` rows (seeded) so that CI is fast.
     """
-    try:
-        train, test = load_dataset(name, args.data_dir)
-    except (FileNotFoundError, ValueError) as exc:
-        if name == "synthetic":
-            raise
-        reason = "no --data-dir / MSDN_DATA given" if not args.data_dir else str(exc).split(";")[0]
-        print(f"NOTE: real dataset '{name}' not available ({reason}).")
-        print("      Falling back to the bundled synthetic dataset: load_dataset('synthetic').")
-        train, test = load_dataset("synthetic")
+    train, test = load_dataset(name, args.data_dir)
     sys.stderr.flush()
     if args.smoke:
         train, test = head(train, smoke_rows), head(test, smoke_rows)
