@@ -18,6 +18,7 @@ The modules, in the order a learner meets them:
 ``models``          MSDN, RethinkRNN, BRMLP
 ``train``           the training recipe
 ``persist``         model files
+``files``           output files written atomically, output paths checked
 ``cli``             the ``msdn`` command
 """
 

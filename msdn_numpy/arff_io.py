@@ -152,26 +152,92 @@ def _label_indices(
     return indices
 
 
+#: One ``index value`` pair of a sparse row ``{index value, ...}`` (values may be quoted).
+_SPARSE_PAIR = re.compile(r"""(?:^|,)\s*(\d+)\s+(?:'(?:\\.|[^'\\])*'|"(?:\\.|[^"\\])*"|[^,]*)""")
+
+#: How much of an offending line a message quotes.
+_QUOTE_CHARS = 80
+
+
+def _quote(line: str) -> str:
+    """``line`` stripped and cut to :data:`_QUOTE_CHARS` characters, for messages."""
+    line = line.strip()
+    return repr(line if len(line) <= _QUOTE_CHARS else line[:_QUOTE_CHARS] + "…")
+
+
+def _decode_text(path: Path) -> str:
+    """The file's text: UTF-8 (a byte-order mark is accepted), with line ends normalised to ``\\n``."""
+    data = path.read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DataError(
+            f"{path.name}: the file is UTF-16 encoded; ARFF files are read as UTF-8: convert it, e.g. "
+            f"`iconv -f UTF-16 -t UTF-8 {path.name} > utf8.arff`"
+        )
+    try:
+        text = data.decode("utf-8-sig")  # -sig: a leading byte-order mark is dropped
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise DataError(
+            f"{path.name}: not UTF-8 text: byte 0x{data[exc.start]:02x} at line {line} is not valid UTF-8 "
+            f"(a latin-1/cp1252 file, or not a text file); convert it to UTF-8, e.g. "
+            f"`iconv -f latin1 -t UTF-8 {path.name} > utf8.arff`"
+        ) from None
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise DataError(
+            f"{path.name}: NUL bytes at line {line}: this is not a text file (or it is UTF-16 without a "
+            "byte-order mark); ARFF files are UTF-8 text"
+        )
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _check_sparse_rows(lines: list[str], fname: str) -> None:
+    """Refuse a sparse row that gives the same attribute index twice (a reader would keep one silently)."""
+    in_data = False
+    for number, line in enumerate(lines, start=1):
+        row = line.strip()
+        if not in_data:
+            in_data = row[:5].upper() == "@DATA"
+        elif row.startswith("{") and row.endswith("}"):
+            indices = [int(i) for i in _SPARSE_PAIR.findall(row[1:-1])]
+            if len(indices) != len(set(indices)):
+                dup = next(i for i in indices if indices.count(i) > 1)
+                raise DataError(
+                    f"{fname}, line {number}: sparse row gives attribute index {dup} twice: {_quote(row)}; "
+                    "give each index once"
+                )
+
+
 def _read_arff_text(path: Path) -> dict:
     """Parse an ARFF file with liac-arff; rows come back dense (sparse rows expanded).
 
     ``DENSE_GEN`` accepts both dense rows and sparse ``{index value, ...}`` rows;
     values left out of a sparse row are 0 (numeric) or the first declared value
-    (nominal), as in Weka. ``?`` becomes None.
+    (nominal), as in Weka. ``?`` becomes None. The file must be UTF-8 (a byte-order
+    mark is fine); a sparse row may give each index once.
     """
     if not path.exists():
         raise FileNotFoundError(f"ARFF file {path} not found; check the path (and --data-dir / MSDN_DATA)")
-    # Normalise CRLF and lone CR so every line ends in '\n' before liac-arff sees it.
-    text = path.read_text(encoding="utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    if path.is_dir():
+        raise DataError(f"{path} is a folder, not an ARFF file; pass the .arff file (or a folder with --data-dir)")
+    lines = _decode_text(path).split("\n")
+    _check_sparse_rows(lines, path.name)
     decoder = arff.ArffDecoder()
     try:
-        parsed = decoder.decode(text, return_type=arff.DENSE_GEN)
+        parsed = decoder.decode(lines, return_type=arff.DENSE_GEN)  # a list of lines: numbers are file lines
         rows = list(parsed["data"])
     except arff.ArffException as exc:
-        # Rows are decoded lazily, so set the file line the decoder had reached.
-        if getattr(exc, "line", -1) == -1:
-            exc.line = getattr(decoder, "_current_line", -1)
-        raise DataError(f"{path.name}: ARFF syntax error: {exc} Fix that line of the file.") from exc
+        # Rows are decoded lazily, so take the file line the decoder had reached.
+        number = getattr(decoder, "_current_line", -1) if getattr(exc, "line", -1) == -1 else exc.line
+        line = lines[number - 1] if 0 < number <= len(lines) else ""
+        # liac-arff's message repeats the whole row (kilobytes for a sparse enron row): keep its first words
+        what = re.sub(r",?\s*(?:at|in) line -?\d+[.:]?", "", str(exc)).strip()  # the line number comes first
+        what = what if len(what) <= 2 * _QUOTE_CHARS else what[: 2 * _QUOTE_CHARS] + "…"
+        if isinstance(exc, arff.BadDataFormat):
+            what = "wrong number of values, or a sparse index beyond the attributes"
+        raise DataError(
+            f"{path.name}, line {number}: ARFF syntax error ({what}) in {_quote(line)}; fix that line of the file"
+        ) from None
     if not rows:
         raise DataError(f"{path.name}: the @data section has no rows; the file is empty or truncated")
     parsed["data"] = rows
@@ -211,10 +277,23 @@ def _numeric_column(values: np.ndarray, name: str, fname: str) -> np.ndarray:
     if bad.any():
         row = _first_row(bad)
         raise DataError(
-            f"{fname}: feature {name!r} is {column[row - 1]} in data row {row}; write missing "
-            "values as '?' (and load with impute=\"mean\") or fix the file"
+            f"{fname}: feature {name!r} is {column[row - 1]} in data row {row}; fix the file (write a "
+            "missing value as '?')"
         )
     return column
+
+
+#: A nominal attribute declaring more values than this is dropped (see :func:`load_arff`).
+MAX_NOMINAL_VALUES = 100
+
+#: Words that mark an attribute name as an identifier (``song id``, ``track_ID``, ``fileId``).
+_ID_WORDS = {"id", "ids", "identifier", "uuid", "guid"}
+
+
+def _is_identifier(name: str) -> bool:
+    """True when one of the words of ``name`` (split at spaces, ``_``, ``-``, ``.``, camelCase) says identifier."""
+    words = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+", name)
+    return any(w.lower() in _ID_WORDS for w in words)
 
 
 def _feature_columns(
@@ -224,9 +303,10 @@ def _feature_columns(
 
     numeric -> itself; nominal {0,1} -> one 0/1 column (already an indicator);
     other nominal -> one-hot, ``attr=value``; identifiers and strings -> dropped.
-    Missing cells become NaN in every column they produce.
+    The choice depends on the declaration only, never on the rows, so every file
+    with the same header gives the same columns. Missing cells become NaN in every
+    column they produce.
     """
-    n_rows = len(values)
     if isinstance(kind, str):
         if kind.upper() == "STRING":
             _note(f"note: {fname}: dropping string attribute {name!r} (free text is not a feature)")
@@ -236,12 +316,9 @@ def _feature_columns(
     missing = np.equal(values, None)
     if sorted(kind) == ["0", "1"]:
         return [np.where(missing, np.nan, np.equal(values, "1")).astype(np.float64)], [name]
-    if len(kind) > n_rows / 2:
-        # Almost one value per row: a name or id, which one-hot would turn into noise.
-        _note(
-            f"note: {fname}: dropping nominal attribute {name!r} ({len(kind)} values for "
-            f"{n_rows} rows: looks like an identifier)"
-        )
+    if _is_identifier(name) or len(kind) > MAX_NOMINAL_VALUES:
+        why = "its name says identifier" if _is_identifier(name) else f"more than {MAX_NOMINAL_VALUES} values"
+        _note(f"note: {fname}: dropping nominal attribute {name!r} ({len(kind)} values; {why})")
         return [], []
     columns = [np.where(missing, np.nan, np.equal(values, v)).astype(np.float64) for v in kind]
     return columns, [f"{name}={v}" for v in kind]
@@ -256,8 +333,8 @@ def _impute(X: np.ndarray, names: list[str], impute: str | None, fname: str) -> 
         row, col = np.argwhere(missing)[0]
         raise DataError(
             f"{fname}: feature {names[col]!r} is missing ('?') in data row {row + 1} "
-            f'({int(missing.sum())} missing cells in all); pass impute="mean" to fill '
-            "missing features with the column mean, or fix the file"
+            f"({int(missing.sum())} missing cells in all); fill or remove them in the file (from Python, "
+            'load_arff(..., impute="mean") fills them with the column mean)'
         )
     empty = missing.all(axis=0)
     if empty.any():
@@ -274,6 +351,7 @@ def load_arff(
     labels: str | Path | list[str] | int | None = None,
     *,
     impute: str | None = None,
+    read_labels: bool = True,
 ) -> Dataset:
     """Read a multi-label ARFF file (dense or sparse) into a :class:`Dataset`.
 
@@ -295,7 +373,13 @@ def load_arff(
           ``<name>-test.arff`` also ``<name>.xml``), else ``-C n`` in ``@relation``.
     impute : {None, "mean"}
         None: a missing feature value (``?``) is an error. ``"mean"``: fill it with
-        the column mean over the file's rows. Missing labels are always an error.
+        the column mean over the file's rows. Missing labels are an error unless
+        ``read_labels=False``.
+    read_labels : bool
+        False: the label attributes are recognised (and left out of the features) but
+        their values are not read, so they may be ``?`` (Weka's mark for unlabelled
+        rows): for new data to predict. ``Y`` then has shape ``(N, 0)`` and
+        ``label_names`` is empty.
 
     Returns
     -------
@@ -307,9 +391,13 @@ def load_arff(
     -----
     Features: numeric attributes as they are; a nominal attribute declared ``{0,1}``
     as one 0/1 column (enron's word features are declared so); any other nominal
-    attribute one-hot, one column ``attr=value`` per declared value; string attributes
-    and identifier-like nominals (more declared values than half the rows) are
-    dropped with a one-line note on stderr. Labels must be 0/1 (numeric or nominal).
+    attribute one-hot, one column ``attr=value`` per declared value. Dropped, with a
+    one-line note on stderr: string attributes, and nominal attributes that look like
+    identifiers by their declaration: a word of the name is ``id``, ``identifier``,
+    ``uuid`` or ``guid`` (``song id``, ``track_ID``, ``fileId``), or more than
+    :data:`MAX_NOMINAL_VALUES` values are declared. The rule reads only the header,
+    so a 3-row and a 3000-row file with the same header give the same columns.
+    Labels must be 0/1 (numeric or nominal).
     """
     path = Path(path)
     if impute not in (None, "mean"):
@@ -321,8 +409,8 @@ def load_arff(
     table[:] = parsed["data"]  # (N, A) cells: float, str or None
 
     label_idx = _label_indices(labels, attr_names, parsed["relation"], path)
-    Y = np.zeros((len(table), 0), dtype=np.uint8)  # labels=[]: features only (for prediction)
-    if label_idx:
+    Y = np.zeros((len(table), 0), dtype=np.uint8)  # labels=[] or read_labels=False: features only
+    if label_idx and read_labels:
         Y = np.stack([_label_column(table[:, j], attr_names[j], path.name) for j in label_idx], axis=1)
 
     is_label = set(label_idx)
@@ -336,4 +424,5 @@ def load_arff(
     if not columns:
         raise DataError(f"{path.name}: no feature attributes left besides the labels; check the label list")
     X = _impute(np.stack(columns, axis=1), feature_names, impute, path.name)
-    return Dataset(X, Y, feature_names, [attr_names[j] for j in label_idx], _dataset_name(path))
+    label_names = [attr_names[j] for j in label_idx] if read_labels else []
+    return Dataset(X, Y, feature_names, label_names, _dataset_name(path))

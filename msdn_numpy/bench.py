@@ -55,6 +55,7 @@ import numpy as np
 
 from .benchmarks import load_dataset
 from .conv import Conv1D, Conv1DNaive
+from .files import atomic_write, write_text
 from .losses import BCEWithLogits
 from .models import MSDN
 from .optim import Adam
@@ -559,7 +560,8 @@ def scaling_figure(scaling: dict[str, Any], path: Path) -> Path | None:
         ax.legend()
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
+    with atomic_write(path, "wb") as f:  # never a half-written figure
+        fig.savefig(f, format="png", dpi=100)
     plt.close(fig)
     return path
 
@@ -755,7 +757,7 @@ def run_bench(
     log(f"\nload average at the end {machine['load_end'][0]:.2f}; benchmark took {machine['bench_seconds']:.0f} s")
     log(f"scaling figure: {written}" if written else "scaling figure: skipped (matplotlib not installed)")
     if json_path is not None:
-        Path(json_path).write_text(json.dumps({"machine": machine, "checks": checks, "rows": rows}, indent=2) + "\n")
+        write_text(json_path, json.dumps({"machine": machine, "checks": checks, "rows": rows}, indent=2) + "\n")
         log(f"results written to {json_path}")
     return 0
 

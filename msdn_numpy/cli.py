@@ -7,18 +7,24 @@ Run ``msdn COMMAND --help`` for the options of each.
 from __future__ import annotations
 
 import argparse
+import csv
+import errno
 import json
+import math
+import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
 from . import persist
 from .arff_io import load_arff
-from .benchmarks import load_dataset
+from .benchmarks import DATA_DIR, load_dataset, resolve_data_dir
 from .datasets import DataError, summary_table
+from .files import OutputError, atomic_write, check_output, write_text
 from .metrics import METRIC_NAMES
 from .models import DEFAULT_LABEL_ORDER, MODELS
 from .train import THRESHOLD_MODES, TrainConfig, TrainedModel, config_dict, train_model
@@ -26,6 +32,15 @@ from .train import THRESHOLD_MODES, TrainConfig, TrainedModel, config_dict, trai
 LABEL_ORDERS = ("given", "frequency", "cooccurrence", "random")
 DATA_DIR_HELP = "folder with the MULAN files (default: $MSDN_DATA if set, else the bundled data/mulan)"
 TABLE_METRICS = ("hamming_loss", "example_f1", "micro_f1", "macro_f1", "subset_accuracy")
+#: Options that only MSDN has: (argparse dest, option).
+MSDN_ONLY = (
+    ("kernel_sizes", "--kernel-sizes"),
+    ("embed_dim", "--embed-dim"),
+    ("channels", "--channels"),
+    ("label_order", "--label-order"),
+    ("padding_mode", "--padding-mode"),
+)
+SIZE = persist.SIZE_LIMITS
 
 
 def _log_stderr(line: str) -> None:
@@ -41,7 +56,7 @@ def model_kwargs(args: argparse.Namespace, kind: str) -> dict[str, Any]:
     if args.dropout is not None:
         kw["dropout"] = args.dropout
     if kind == "msdn":
-        for key in ("kernel_sizes", "embed_dim", "channels", "label_order", "padding_mode"):
+        for key, _ in MSDN_ONLY:
             if getattr(args, key) is not None:
                 kw[key] = tuple(args.kernel_sizes) if key == "kernel_sizes" else getattr(args, key)
     return kw
@@ -82,7 +97,57 @@ def metrics_table(metrics: dict[str, float]) -> str:
 
 
 # -- sub-commands ------------------------------------------------------------------------
+def _dataset_inputs(spec: str, data_dir: str | None) -> list[tuple[str, Path]]:
+    """The files that exist among those a dataset spec reads, as ``(what, path)``: no output may be one of them.
+
+    A spec that is a folder path is refused here (the data folder goes to ``--data-dir``).
+    """
+    path = Path(spec)
+    if (os.sep in spec or spec.lower().endswith(".arff")) and path.is_dir():
+        raise DataError(f"{spec} is a folder; pass a dataset name (e.g. emotions) and the folder as --data-dir {spec}")
+    if spec == "synthetic":
+        paths = [DATA_DIR / name for name in ("synthetic-train.arff", "synthetic-test.arff", "synthetic.xml")]
+    elif spec.lower().endswith(".arff"):
+        stem = path.name[: -len(".arff")].removesuffix("-train").removesuffix("-test")
+        paths = [path] + [path.with_name(stem + end) for end in ("-train.arff", "-test.arff", ".arff", ".xml")]
+        paths.append(path.with_suffix(".xml"))
+    else:
+        try:
+            folder = resolve_data_dir(data_dir)
+        except FileNotFoundError:
+            return []  # loading the dataset reports the missing folder
+        paths = [folder / f"{spec}{end}" for end in ("-train.arff", "-test.arff", ".arff", ".xml")]
+    return [("an input file of the dataset", p) for p in paths if p.exists()]
+
+
+def _check_model_options(args: argparse.Namespace, kind: str | None) -> None:
+    """Checks across options: the number of kernel sizes, and (``kind`` given) MSDN's options for another model."""
+    if args.kernel_sizes is not None and len(args.kernel_sizes) > SIZE["n_kernel_sizes"]:
+        raise ValueError(f"--kernel-sizes: {len(args.kernel_sizes)} sizes given, at most {SIZE['n_kernel_sizes']}")
+    given = [option for key, option in MSDN_ONLY if getattr(args, key) is not None]
+    if kind is not None and kind != "msdn" and given:
+        raise ValueError(
+            f"{', '.join(given)} {'applies' if len(given) == 1 else 'apply'} to --model msdn only, and the "
+            f"{kind} model has no such part; remove {'it' if len(given) == 1 else 'them'} or use --model msdn"
+        )
+
+
 def cmd_train(args: argparse.Namespace) -> int:
+    _check_model_options(args, args.model)
+    inputs = _dataset_inputs(args.dataset, args.data_dir)
+    save = None
+    if args.save:  # every output path is checked before any training
+        how = "pass --force to replace it, or choose another name"
+        save = check_output(
+            persist.model_path(args.save),
+            "--save",
+            inputs=inputs,
+            replace=args.force,
+            how_to_replace=how,
+            keep_suffixes=(),
+        )
+    if args.json:
+        check_output(args.json, "--json", inputs=inputs + ([("the --save model file", save)] if save else []))
     train, test = load_dataset(args.dataset, args.data_dir)
     print(
         f"dataset {train.name}: {train.n_samples} train / {test.n_samples} test, "
@@ -100,55 +165,71 @@ def cmd_train(args: argparse.Namespace) -> int:
           f"thresholds {np.unique(trained.thresholds).round(2).tolist()} (chosen on validation)")  # fmt: skip
     print(f"\ntest metrics ({test.n_samples} examples):")
     print(metrics_table(record["metrics"]))
-    if args.save:
-        path = persist.save(trained, args.save)
+    if save:
+        path = persist.save(trained, save)
         print(f"\nmodel saved to {path}")
     if args.json:
-        Path(args.json).write_text(json.dumps(record, indent=2) + "\n")
+        write_text(args.json, json.dumps(record, indent=2) + "\n")
         print(f"results written to {args.json}")
     return 0
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    inputs = [("the --model-file", Path(args.model_file)), *_dataset_inputs(args.dataset, args.data_dir)]
+    if args.json:
+        check_output(args.json, "--json", inputs=inputs)
     trained = persist.load(args.model_file)
     _, test = load_dataset(args.dataset, args.data_dir)
-    metrics = trained.evaluate(test)
+    metrics = trained.evaluate(test)  # refuses other features or labels (names and order)
     print(
         f"{trained.model.kind} model trained on {trained.dataset}, "
         f"evaluated on {test.name} test ({test.n_samples} examples):"
     )
     print(metrics_table(metrics))
     if args.json:
-        Path(args.json).write_text(
-            json.dumps({"dataset": test.name, "model": trained.model.kind, "metrics": metrics}, indent=2) + "\n"
+        write_text(
+            args.json,
+            json.dumps({"dataset": test.name, "model": trained.model.kind, "metrics": metrics}, indent=2) + "\n",
         )
     return 0
 
 
+def _write_predictions(out: Any, label_names: list[str], values: np.ndarray, proba: bool) -> None:
+    """CSV ``row,<label names>`` then one line per input row (csv quoting: names may hold commas)."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["row", *label_names])
+    for i, row in enumerate(values):
+        writer.writerow([i + 1, *((f"{v:.4f}" for v in row) if proba else (int(v) for v in row))])
+
+
 def cmd_predict(args: argparse.Namespace) -> int:
+    to_file = args.output not in (None, "-")
+    if to_file:
+        inputs = [("the --model-file", args.model_file), ("the input ARFF file", args.input)]
+        check_output(
+            args.output, "--output", inputs=inputs + ([("the --labels file", args.labels)] if args.labels else [])
+        )
     trained = persist.load(args.model_file)
-    try:  # the model's label attributes may be in the file (ignored), or absent (features only)
-        ds = load_arff(args.input, labels=args.labels if args.labels is not None else trained.label_names)
+    # The model's label attributes may be in the file (their values are not read: Weka writes '?'
+    # for unlabelled rows), or absent (features only).
+    try:
+        labels = args.labels if args.labels is not None else trained.label_names
+        ds = load_arff(args.input, labels=labels, read_labels=False)
     except DataError:
         if args.labels is not None:
             raise
         ds = load_arff(args.input, labels=[])
-    if ds.feature_names != trained.feature_names:
-        raise DataError(
-            f"{args.input}: its features differ from those the model was trained on ({trained.dataset}); "
-            "predict needs the same attributes in the same order"
-        )
-    P = trained.predict_proba(ds.X)
-    Y = (P >= trained.thresholds).astype(np.uint8)
-    out = sys.stdout if args.output in (None, "-") else open(args.output, "w")
     try:
-        out.write("row," + ",".join(trained.label_names) + "\n")
-        for i, row in enumerate(Y if not args.proba else P):
-            vals = (f"{v:.4f}" for v in row) if args.proba else (str(int(v)) for v in row)
-            out.write(f"{i + 1}," + ",".join(vals) + "\n")
-    finally:
-        if out is not sys.stdout:
-            out.close()
+        trained.check_features(ds)
+    except ValueError as e:
+        raise DataError(f"{args.input}: {e}") from None
+    P = trained.predict_proba(ds.X)
+    values = P if args.proba else (P >= trained.thresholds).astype(np.uint8)
+    if to_file:
+        with atomic_write(args.output, "w", newline="") as out:
+            _write_predictions(out, trained.label_names, values, args.proba)
+    else:
+        _write_predictions(sys.stdout, trained.label_names, values, args.proba)
     return 0
 
 
@@ -157,6 +238,10 @@ def _mean_std(values: list[float]) -> str:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    _check_model_options(args, None)  # MSDN's options apply to the MSDN rows (the help says so)
+    if args.json:
+        inputs = [item for name in args.datasets for item in _dataset_inputs(name, args.data_dir)]
+        check_output(args.json, "--json", inputs=inputs)
     runs: list[dict] = []
     seeds = list(range(args.seeds))
     # (label, model kind, model kwargs): the three models, then the MSDN ablations
@@ -199,12 +284,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
             lines.append(f"- {label}: {split}")
     print("\n".join(lines))
     if args.json:
-        Path(args.json).write_text(json.dumps(runs, indent=2) + "\n")
+        write_text(args.json, json.dumps(runs, indent=2) + "\n")
         print(f"\n{len(runs)} runs written to {args.json}")
     return 0
 
 
 def cmd_info(args: argparse.Namespace) -> int:
+    _dataset_inputs(args.dataset, args.data_dir)  # refuses a folder given as the dataset
     if args.dataset.endswith(".arff") and not Path(args.dataset).name.endswith("-train.arff"):
         print(summary_table(load_arff(args.dataset)))
     else:
@@ -213,11 +299,68 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    if args.json:
+        check_output(args.json, "--json")
+    if args.figures and Path(args.figures).exists() and not Path(args.figures).is_dir():
+        raise OutputError(f"--figures {args.figures} is a file; give a folder for the figure")
     from .bench import run_bench  # imported here: the benchmark pulls in torch when present
 
     return run_bench(
         quick=args.quick, json_path=args.json, data_dir=args.data_dir, figures_dir=args.figures, threads=args.threads
     )
+
+
+# -- option values: checked where they enter ---------------------------------------------
+def int_in(lo: int, hi: int | None = None) -> Callable[[str], int]:
+    """An argparse ``type=`` for an integer in ``[lo, hi]`` (``hi=None``: no upper bound).
+
+    Out-of-range or non-integer text gives one line naming the option and the range,
+    e.g. ``argument --hidden: expected an integer from 1 to 4096, got '0'``.
+    """
+    expected = f"an integer >= {lo}" if hi is None else f"an integer from {lo} to {hi}"
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < lo or (hi is not None and value > hi):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return value
+
+    return parse
+
+
+def float_in(
+    lo: float, hi: float | None = None, *, lo_open: bool = False, hi_open: bool = False
+) -> Callable[[str], float]:
+    """An argparse ``type=`` for a finite number between ``lo`` and ``hi`` (``None``: no upper bound).
+
+    ``lo_open`` / ``hi_open`` exclude the bound itself. NaN and infinities are refused.
+    """
+    parts = [f"{'>' if lo_open else '>='} {lo:g}"] + ([] if hi is None else [f"{'<' if hi_open else '<='} {hi:g}"])
+    expected = f"a finite number {' and '.join(parts)}"
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        ok = math.isfinite(value) and (value > lo if lo_open else value >= lo)
+        if ok and hi is not None:
+            ok = value < hi if hi_open else value <= hi
+        if not ok:
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return value
+
+    return parse
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line: ``msdn train: error: ...; see `msdn train --help```."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}; see `{self.prog} --help`\n")
 
 
 # -- the parser --------------------------------------------------------------------------
@@ -231,64 +374,84 @@ def _add_data(p: argparse.ArgumentParser, default: str | None = "synthetic") -> 
     p.add_argument("--data-dir", default=None, help=DATA_DIR_HELP)
 
 
-def _add_training(p: argparse.ArgumentParser) -> None:
+def _add_training(p: argparse.ArgumentParser, msdn_only: str) -> None:
     g = p.add_argument_group("model (defaults: see the model classes)")
-    g.add_argument("--hidden", type=int, help="encoder width E")
-    g.add_argument("--dropout", type=float, help="dropout after the encoder")
-    g.add_argument("--kernel-sizes", type=int, nargs="+", help="MSDN kernel sizes K, e.g. 1 3 5")
-    g.add_argument("--embed-dim", type=int, help="MSDN label-embedding channels d")
-    g.add_argument("--channels", type=int, help="MSDN channels c per kernel size")
-    g.add_argument("--label-order", choices=LABEL_ORDERS, help="MSDN label order along the convolution axis")
-    g.add_argument("--padding-mode", choices=("zeros", "circular"), help="MSDN padding of the label axis")
+    g.add_argument("--hidden", type=int_in(1, SIZE["hidden"]), metavar="E", help="encoder width E")
+    g.add_argument(
+        "--dropout", type=float_in(0, 1, hi_open=True), metavar="P", help="dropout after the encoder, in [0, 1)"
+    )
+    kernel_help = f"MSDN kernel sizes K, e.g. 1 3 5, at most {SIZE['n_kernel_sizes']} ({msdn_only})"
+    g.add_argument("--kernel-sizes", type=int_in(1, SIZE["kernel_size"]), nargs="+", metavar="K", help=kernel_help)
+    g.add_argument(
+        "--embed-dim",
+        type=int_in(1, SIZE["embed_dim"]),
+        metavar="d",
+        help=f"MSDN label-embedding channels d ({msdn_only})",
+    )
+    g.add_argument(
+        "--channels",
+        type=int_in(1, SIZE["channels"]),
+        metavar="c",
+        help=f"MSDN channels c per kernel size ({msdn_only})",
+    )
+    g.add_argument(
+        "--label-order", choices=LABEL_ORDERS, help=f"MSDN label order along the convolution axis ({msdn_only})"
+    )
+    g.add_argument(
+        "--padding-mode", choices=("zeros", "circular"), help=f"MSDN padding of the label axis ({msdn_only})"
+    )
     t = p.add_argument_group("training (defaults: see TrainConfig)")
-    t.add_argument("--epochs", type=int, help="maximum epochs (early stopping on validation)")
-    t.add_argument("--batch-size", type=int)
-    t.add_argument("--lr", type=float, help="learning rate")
-    t.add_argument("--weight-decay", type=float)
+    t.add_argument("--epochs", type=int_in(1, 100_000), help="maximum epochs (early stopping on validation)")
+    t.add_argument("--batch-size", type=int_in(1, 1_000_000))
+    t.add_argument("--lr", type=float_in(0, lo_open=True), help="learning rate (> 0)")
+    t.add_argument("--weight-decay", type=float_in(0), help="L2 weight decay (>= 0)")
     t.add_argument("--optimizer", choices=("adam", "sgd"))
-    t.add_argument("--patience", type=int, help="epochs without validation improvement before stopping")
+    t.add_argument("--patience", type=int_in(1, 100_000), help="epochs without validation improvement before stopping")
     t.add_argument("--threshold", choices=THRESHOLD_MODES, help="how decision thresholds are chosen on validation")
     t.add_argument("--dtype", choices=("float32", "float64"))
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="msdn", description="MSDN multi-label classification in NumPy")
+    parser = _Parser(prog="msdn", description="MSDN multi-label classification in NumPy")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("train", help="train a model and evaluate it on the test split")
     _add_data(p)
     p.add_argument("--model", choices=tuple(MODELS), default="msdn")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--save", metavar="FILE", help="write the trained model (.npz)")
-    p.add_argument("--json", metavar="FILE", help="write the run's results as JSON")
+    p.add_argument("--seed", type=int_in(0, 2**32 - 1), default=0)
+    p.add_argument(
+        "--save", metavar="FILE", help="write the trained model (.npz); an existing file is kept unless --force"
+    )
+    p.add_argument("--force", action="store_true", help="let --save replace an existing model file")
+    p.add_argument("--json", metavar="FILE", help="write the run's results as JSON (replaces FILE)")
     p.add_argument("--quiet", action="store_true", help="no per-epoch progress lines")
-    _add_training(p)
+    _add_training(p, "with --model msdn only")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("evaluate", help="evaluate a saved model on a dataset's test split")
     p.add_argument("--model-file", required=True)
     _add_data(p)
-    p.add_argument("--json", metavar="FILE")
+    p.add_argument("--json", metavar="FILE", help="write the metrics as JSON (replaces FILE)")
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("predict", help="predict the labels of the rows of an ARFF file (CSV output)")
     p.add_argument("--model-file", required=True)
-    p.add_argument("input", help="ARFF file with the model's features (and its label attributes)")
+    p.add_argument("input", help="ARFF file with the model's features (label attributes, if present, are ignored)")
     p.add_argument("--labels", default=None, help="MULAN XML for INPUT (default: the model's label names)")
     p.add_argument("--proba", action="store_true", help="print probabilities instead of 0/1")
-    p.add_argument("--output", default=None, help="CSV file (default: standard output)")
+    p.add_argument("--output", default=None, help="CSV file (replaces FILE; default: standard output)")
     p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser("compare", help="MSDN vs RethinkRNN vs BRMLP over seeds (Markdown table)")
     p.add_argument("--datasets", nargs="+", default=["synthetic"])
     p.add_argument("--data-dir", default=None, help=DATA_DIR_HELP)
-    p.add_argument("--seeds", type=int, default=5, help="number of seeds (0, 1, ..., n-1)")
+    p.add_argument("--seeds", type=int_in(1, 1000), default=5, help="number of seeds n >= 1 (seeds 0, 1, ..., n-1)")
     p.add_argument("--models", nargs="+", choices=tuple(MODELS), default=list(MODELS))
     p.add_argument(
         "--no-ablation", dest="ablation", action="store_false", help="skip the kernel-size and label-order ablations"
     )
-    p.add_argument("--json", metavar="FILE")
-    _add_training(p)
+    p.add_argument("--json", metavar="FILE", help="write every run as JSON (replaces FILE)")
+    _add_training(p, "applies to the MSDN rows only")
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("info", help="statistics of a dataset")
@@ -298,25 +461,57 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="speed benchmark: naive vs im2col vs PyTorch")
     p.add_argument("--quick", action="store_true", help="small shapes, few repeats (seconds)")
-    p.add_argument("--json", metavar="FILE")
+    p.add_argument("--json", metavar="FILE", help="write the results as JSON (replaces FILE)")
     p.add_argument("--data-dir", default=None, help=DATA_DIR_HELP)
     p.add_argument("--figures", metavar="DIR", help="where the scaling figure goes (default: beside --json)")
-    p.add_argument("--threads", type=int, help="BLAS/torch threads (default: what NumPy's BLAS uses)")
+    p.add_argument("--threads", type=int_in(1, 1024), help="BLAS/torch threads (default: what NumPy's BLAS uses)")
     p.set_defaults(func=cmd_bench)
     return parser
 
 
+def _message(e: BaseException) -> str:
+    """One line for an error: the message itself, or for an OS error the file, the reason and the fix."""
+    if isinstance(e, OSError) and e.strerror:
+        where = f"{e.filename}: " if e.filename else ""
+        fix = (
+            "free some space and run again (no existing file was replaced)"
+            if e.errno == errno.ENOSPC
+            else "check the path and its permissions"
+        )
+        text = f"{where}{e.strerror}; {fix}"
+    elif isinstance(e, MemoryError):
+        text = "not enough memory; use a smaller model (--hidden, --embed-dim, --channels) or --batch-size"
+    else:
+        text = str(e)
+    return " ".join(text.split())
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``msdn`` console script. Returns the exit code."""
-    args = build_parser().parse_args(argv)
+    """Entry point of the ``msdn`` console script. Returns the exit code.
+
+    Every error ends in one line on stderr, ``msdn COMMAND: error: <problem and fix>``,
+    and exit code 2; Ctrl-C in ``msdn interrupted`` and exit code 130. Files are written
+    atomically, so neither leaves a half-written file.
+    """
+    command = "msdn"
     try:
-        return args.func(args)
-    except (DataError, persist.ModelFileError, FileNotFoundError, ValueError) as e:
-        print(f"msdn {args.command}: error: {e}", file=sys.stderr)
-        return 2
+        args = build_parser().parse_args(argv)
+        command = f"msdn {args.command}"
+        # Overflow and NaN are caught where they matter (inputs, divergence, outputs), with a
+        # message; numpy's RuntimeWarnings would only add lines of noise before it.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            return args.func(args)
+    except SystemExit as e:  # argparse: --help (0) or a usage error (2, already printed)
+        return e.code if isinstance(e.code, int) else 2
+    except KeyboardInterrupt:
+        print("msdn: interrupted", file=sys.stderr)
+        return 130
     except BrokenPipeError:  # e.g. `msdn predict ... | head`: the reader has what it wanted
         sys.stderr.close()
         return 0
+    except (DataError, persist.ModelFileError, OutputError, ValueError, OSError, MemoryError) as e:
+        print(f"{command}: error: {_message(e)}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -176,6 +176,8 @@ class Linear(Module):
 
     def __init__(self, D_in: int, D_out: int, *, rng: np.random.Generator | int | None = None) -> None:
         super().__init__()
+        if D_in < 1 or D_out < 1:
+            raise ValueError(f"Linear: D_in and D_out must be >= 1, got D_in={D_in}, D_out={D_out}")
         rng = as_generator(rng)
         bound = 1.0 / np.sqrt(D_in)
         self.D_in, self.D_out = D_in, D_out

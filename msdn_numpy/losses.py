@@ -21,8 +21,15 @@ from .layers import Module
 def sigmoid(z: np.ndarray) -> np.ndarray:
     """Numerically stable logistic function ``1 / (1 + exp(-z))``, any shape.
 
-    ``exp`` only ever sees ``-|z|``, so it cannot overflow.
+    ``exp`` only ever sees ``-|z|``, so it cannot overflow. Float input keeps its
+    dtype; integer or boolean input is computed in float64; anything else (object,
+    complex, strings) is a ValueError.
     """
+    z = np.asarray(z)
+    if z.dtype.kind in "biu":
+        z = z.astype(np.float64)
+    elif z.dtype.kind != "f":
+        raise ValueError(f"sigmoid: expected a real-valued array, got dtype {z.dtype}; convert it to float first")
     e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 

@@ -98,6 +98,8 @@ class MultiLabelModel(Module):
 
 def _encoder(D: int, E: int, dropout: float, rng: np.random.Generator) -> Sequential:
     """``x (N, D) → ReLU(x W + b) (N, E)``, then (inverted) dropout if asked for."""
+    if not 0.0 <= dropout < 1.0:  # also NaN: a negative or NaN rate must not mean "no dropout"
+        raise ValueError(f"dropout must be in [0, 1), got {dropout}")
     layers: list[Module] = [Linear(D, E, rng=rng), ReLU()]
     if dropout > 0:
         layers.append(Dropout(dropout, rng=rng.integers(2**32)))

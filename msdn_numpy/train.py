@@ -78,8 +78,12 @@ class TrainConfig:
             raise ValueError(f"unknown dtype '{self.dtype}': choose 'float32' or 'float64'")
         if not 0.0 < self.val_fraction < 1.0:
             raise ValueError(f"val_fraction must be in (0, 1), got {self.val_fraction}")
-        if self.epochs < 1 or self.batch_size < 1:
-            raise ValueError("epochs and batch_size must be >= 1")
+        if self.epochs < 1 or self.batch_size < 1 or self.patience < 1:
+            raise ValueError("epochs, batch_size and patience must be >= 1")
+        if not (np.isfinite(self.lr) and self.lr > 0 and np.isfinite(self.weight_decay) and self.weight_decay >= 0):
+            raise ValueError(
+                f"lr must be finite and > 0 and weight_decay finite and >= 0, got {self.lr} and {self.weight_decay}"
+            )
 
 
 @dataclass
@@ -170,6 +174,11 @@ def fit(
             "seconds": time.perf_counter() - start,
         }
         history.rows.append(row)
+        if not (np.isfinite(row["train_loss"]) and np.isfinite(val_loss)):
+            raise ValueError(
+                f"training diverged at epoch {epoch} (train loss {row['train_loss']:.4g}, validation loss "
+                f"{val_loss:.4g}): lower the learning rate (lr={config.lr:g}, --lr on the command line)"
+            )
         improved = val_loss < best_loss - 1e-6
         if improved:
             best_loss, waited, history.best_epoch = val_loss, 0, epoch
@@ -249,9 +258,26 @@ class TrainedModel:
     history: History | None = None
 
     def predict_proba(self, X_raw: np.ndarray) -> np.ndarray:
-        """Probabilities ``(N, L)`` for raw (unstandardised) features ``(N, D)``."""
+        """Probabilities ``(N, L)`` for raw (unstandardised) features ``(N, D)``.
+
+        Raises ValueError rather than return a non-finite probability (features far
+        outside the range of the training data can overflow the model's dtype).
+        """
         X = self.standardizer.transform(np.asarray(X_raw, dtype=np.float64))
-        return self.model.predict_proba(X.astype(self.model.dtype, copy=False)).astype(np.float64)
+        with np.errstate(over="ignore", invalid="ignore"):
+            P = self.model.predict_proba(X.astype(self.model.dtype, copy=False)).astype(np.float64)
+        too_far = (np.abs(X) > np.finfo(self.model.dtype).max).any(axis=1)
+        bad = ~np.isfinite(P).all(axis=1) | too_far
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            if not too_far[row] and not all(np.isfinite(p).all() for _, p, _ in self.model.named_parameters()):
+                raise ValueError("the model's parameters are not finite numbers: re-train it (with a lower lr)")
+            raise ValueError(
+                f"row {row + 1}: features too far outside the range of the training data ('{self.dataset}'; "
+                f"largest standardised value {np.abs(X[row]).max():.3g}) for a {self.model.dtype} model, "
+                "whose output would not be a number; check the units of the input features"
+            )
+        return P
 
     def predict(self, X_raw: np.ndarray) -> np.ndarray:
         """Binary label matrix ``(N, L)``: ``predict_proba >= thresholds``."""
@@ -263,15 +289,29 @@ class TrainedModel:
         return evaluate(ds.Y, self.predict_proba(ds.X), threshold=self.thresholds)
 
     def check_dataset(self, ds: Dataset) -> None:
-        """Refuse data whose features or labels differ from the training data."""
+        """Refuse data whose features or labels differ from the training data (names and order)."""
         if ds.n_labels != len(self.label_names) or ds.n_features != len(self.feature_names):
             raise ValueError(
                 f"this model was trained on '{self.dataset}' with D={len(self.feature_names)} features and "
                 f"L={len(self.label_names)} labels, but '{ds.name}' has D={ds.n_features} and L={ds.n_labels}: "
                 "use a model file trained on this dataset"
             )
+        self.check_features(ds)
         if list(ds.label_names) != list(self.label_names):
             raise ValueError(f"the labels of '{ds.name}' are not those the model was trained on ('{self.dataset}')")
+
+    def check_features(self, ds: Dataset) -> None:
+        """Refuse data whose feature names differ from the training data's, in name or order."""
+        ours, theirs = list(self.feature_names), list(ds.feature_names)
+        if ours != theirs:
+            i = next((k for k, (a, b) in enumerate(zip(ours, theirs)) if a != b), min(len(ours), len(theirs)))
+            mine = repr(ours[i]) if i < len(ours) else "nothing"
+            other = repr(theirs[i]) if i < len(theirs) else "nothing"
+            raise ValueError(
+                f"the features of '{ds.name}' differ from those the model was trained on ('{self.dataset}'): "
+                f"feature {i} is {other} there, {mine} in the model ({len(theirs)} vs {len(ours)} features); "
+                "use data with the same attributes in the same order"
+            )
 
 
 def train_model(

@@ -127,5 +127,5 @@ def test_missing_file(tmp_path):
 def test_syntax_error_is_a_data_error(tmp_path):
     bad = tmp_path / "bad.arff"
     bad.write_text("@relation 'bad: -C -1'\n@attribute f numeric\n@attribute y {0,1}\n@data\n1.0,1\nabc,0\n")
-    with pytest.raises(DataError, match="bad.arff: ARFF syntax error"):
+    with pytest.raises(DataError, match=r"bad.arff, line 6: ARFF syntax error \(Invalid numerical value\) in 'abc,0'"):
         load_arff(bad)

@@ -128,3 +128,23 @@ def test_predict_on_features_only(tmp_path, capsys):
     assert out[0] == "row," + ",".join(f"y{j:02d}" for j in range(12))
     n_rows = sum(1 for line in kept[:60] if line and line[0] in "-0123456789")
     assert len(out) == n_rows + 1 and all(len(r.split(",")) == 13 for r in out[1:])
+
+
+def test_option_types_are_reusable():
+    """int_in / float_in: argparse types for any option, with the range in the message."""
+    import argparse
+
+    from msdn_numpy.cli import float_in, int_in
+
+    assert int_in(1)("7") == 7 and int_in(0, 3)("0") == 0 and float_in(0, 1, hi_open=True)("0.25") == 0.25
+    for parse, text, message in [
+        (int_in(1), "0", "expected an integer >= 1, got '0'"),
+        (int_in(1, 8), "9", "expected an integer from 1 to 8, got '9'"),
+        (int_in(1), "2.5", "expected an integer >= 1"),
+        (float_in(0, lo_open=True), "nan", "expected a finite number > 0, got 'nan'"),
+        (float_in(0, 1, hi_open=True), "1", "expected a finite number >= 0 and < 1, got '1'"),
+        (float_in(0), "-inf", "finite number >= 0"),
+        (float_in(0), "abc", "finite number >= 0, got 'abc'"),
+    ]:
+        with pytest.raises(argparse.ArgumentTypeError, match=message):
+            parse(text)

@@ -95,3 +95,10 @@ def test_bce_shape_mismatch() -> None:
 def test_bce_backward_before_forward() -> None:
     with pytest.raises(RuntimeError, match="before forward"):
         BCEWithLogits().backward()
+
+
+def test_sigmoid_refuses_non_real_dtypes() -> None:
+    np.testing.assert_allclose(sigmoid(np.array([0, 1])), [0.5, 1 / (1 + np.exp(-1))])  # integers: float64
+    for bad in (np.array([0.0, 1.0], dtype=object), np.array([1j]), np.array(["0.5"])):
+        with pytest.raises(ValueError, match="sigmoid: expected a real-valued array"):
+            sigmoid(bad)

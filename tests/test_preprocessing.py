@@ -55,3 +55,26 @@ def test_standardizer_errors():
     scaler = Standardizer().fit(np.zeros((3, 2)))
     with pytest.raises(ValueError, match="D=3 features but fit saw D=2"):
         scaler.transform(np.zeros((1, 3)))
+
+
+def test_standardizer_is_bit_identical_to_mean_and_std_and_never_overflows():
+    """fit scales each column by a power of two: exact, so the usual statistics come out bit for bit."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((200, 5)) * np.array([1e-3, 1.0, 7.0, 1e5, 3e4]) + np.array([0.0, 5.0, -2.0, 1e6, 0.0])
+    scaler = Standardizer().fit(X)
+    assert np.array_equal(scaler.mean_, X.mean(axis=0)) and np.array_equal(scaler.scale_, X.std(axis=0))
+    Z = scaler.transform(X)
+    for factor in (1e300, 1e-300):  # X.std() alone overflows to inf (1e300) or underflows to 0 (1e-300)
+        big = Standardizer().fit(X * factor)
+        assert np.all(np.isfinite(big.scale_)) and np.all(big.scale_ > 0)
+        np.testing.assert_allclose(big.transform(X * factor), Z, rtol=1e-12, atol=1e-12)
+
+
+def test_standardizer_refuses_non_finite_input_and_out_of_range_results():
+    scaler = Standardizer().fit(np.array([[0.0], [1.0]]))
+    with pytest.raises(ValueError, match=r"X\[1, 0\] is nan; features must be finite"):
+        scaler.transform(np.array([[0.5], [np.nan]]))
+    with pytest.raises(ValueError, match="Standardizer.fit: X"):
+        Standardizer().fit(np.array([[np.inf], [1.0]]))
+    with pytest.raises(ValueError, match="row 1 is 1.7e\\+308.*beyond the float64 range"):
+        scaler.transform(np.array([[1.7e308]]))  # (x - 0.5) / 0.5 overflows: refused, never inf
