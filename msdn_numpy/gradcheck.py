@@ -165,8 +165,9 @@ def _check_parameters(module: Module) -> list[tuple[str, np.ndarray]]:
     """
     unlisted = unlisted_submodules(module)
     if unlisted:
+        more = f" (and {len(unlisted) - 3} more)" if len(unlisted) > 3 else ""
         raise ValueError(
-            "gradcheck: " + "; ".join(unlisted) + ". Its parameters would be neither checked nor trained: "
+            "gradcheck: " + "; ".join(unlisted[:3]) + more + ". Their parameters would be neither checked nor trained: "
             "a layer that holds sub-layers must list them all in children() "
             "(see the Module contract in msdn_numpy/layers.py)"
         )
