@@ -220,6 +220,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_grade(args: argparse.Namespace) -> int:
+    from .gradebook import run_grade  # imported here: only grading needs the exercise checkers
+
+    return run_grade(args.files, timeout=args.timeout, json_path=args.json)
+
+
 # -- the parser --------------------------------------------------------------------------
 def _add_data(p: argparse.ArgumentParser, default: str | None = "synthetic") -> None:
     p.add_argument(
@@ -303,6 +309,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--figures", metavar="DIR", help="where the scaling figure goes (default: beside --json)")
     p.add_argument("--threads", type=int, help="BLAS/torch threads (default: what NumPy's BLAS uses)")
     p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("grade", help="check students' exercise files: PASS / FAIL / NOT DONE per exercise")
+    p.add_argument("files", nargs="+", metavar="FILE", help="student .py files, or folders (every .py file in them)")
+    p.add_argument(
+        "--timeout", type=float, default=10.0, help="seconds allowed for each function's check (default: %(default)s)"
+    )
+    p.add_argument("--json", metavar="FILE", help="also write the grades as JSON, for a gradebook")
+    p.set_defaults(func=cmd_grade)
     return parser
 
 

@@ -49,15 +49,12 @@ class FunctionResult:
         Why it failed, or why it counts as not done (empty for a pass).
     error : float or None
         The worst relative error over the cases that were compared, ``None`` if none was.
-    cases : int
-        How many cases passed.
     """
 
     function: str
     status: str
     message: str = ""
     error: float | None = None
-    cases: int = 0
 
 
 class Mismatch(Exception):
@@ -250,6 +247,8 @@ def run_function_check(function: str, check: Callable[[Student], float], namespa
         return FunctionResult(function, "FAIL", exc.message, exc.error)
     except RecursionError as exc:
         return FunctionResult(function, "FAIL", f"{function}: RecursionError: {exc}")
+    except SystemExit as exc:  # sys.exit() or exit() in the student's code: not the end of the checking
+        return FunctionResult(function, "FAIL", f"{function}: called sys.exit({exc.code!r}){_student_line(exc)}")
     except Exception as exc:  # the student's code raised: a failure, with the reason and where
         where = _student_line(exc)
         return FunctionResult(function, "FAIL", f"{function}: raised {type(exc).__name__}: {exc}{where}")
@@ -267,6 +266,10 @@ def exercise_status(results: Sequence[FunctionResult]) -> str:
 
 
 def worst_error(results: Sequence[FunctionResult]) -> float | None:
-    """The largest measured relative error among the functions, ``None`` if none was measured."""
-    errors = [r.error for r in results if r.error is not None]
+    """The largest measured relative error: among the failing functions if any fail, else among all.
+
+    ``None`` when none was measured (e.g. the only failure is an exception or a wrong shape).
+    """
+    failing = [r for r in results if r.status == "FAIL"]
+    errors = [r.error for r in (failing or results) if r.error is not None]
     return max(errors) if errors else None
