@@ -45,7 +45,7 @@ def lstm_step_forward(
     h, c : np.ndarray, shape (N, H)
         The new hidden and cell states.
     cache : tuple
-        What :func:`lstm_step_backward` needs.
+        What :func:`lstm_step_backward` needs: ``(x, h_prev, c_prev, W_x, W_h, i, f, g, o, tanh(c))``.
     """
     H = h_prev.shape[1]
     a = x @ W_x + h_prev @ W_h + b
