@@ -137,9 +137,12 @@ def _drain(stream: IO[str], kept: list[str], counts: list[int]) -> None:
 
 
 def _kill(proc: subprocess.Popen) -> None:
-    """Kill the worker and anything it started (its own process group)."""
+    """Kill the worker and anything it started (its own process group, where there are groups)."""
     try:
-        os.killpg(proc.pid, signal.SIGKILL)
+        if hasattr(os, "killpg"):
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:  # Windows: no process groups; the worker alone
+            proc.kill()
     except (ProcessLookupError, PermissionError):
         pass
     proc.wait()

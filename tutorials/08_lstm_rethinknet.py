@@ -198,14 +198,17 @@ U = np.repeat(u[:, None, :], rnn.steps, axis=1)
 Hs = rnn.lstm.forward(U)
 out_by_hand = rnn.readout.forward(Hs)
 targets = rnn.output_targets(Y_batch)
-for name, a, meaning in (("X", X_batch, "(N, D) standardised features"),
-                         ("u = ReLU(X W_e + b_e)", u, "(N, 128) Dense(128, ReLU), once"),
-                         ("U = repeat(u, B)", U, "(N, B, 128) the same input at each step"),
-                         ("H = LSTM(U)", Hs, "(N, B, 128) one hidden state per step"),
-                         ("out = H W_o + b_o", out_by_hand, "(N, B, L) one prediction per step"),
-                         ("targets = repeat(Y, B)", targets, "(N, B, L) every step is compared with Y"),
-                         ("logits = out[:, -1]", rnn.logits_from_output(out_by_hand), "(N, L) the last step predicts")):
-    print(f"{name:<26s} {str(a.shape):<14s} {meaning}")  # fmt: skip
+stages = [
+    ("X", X_batch, "(N, D) standardised features"),
+    ("u = ReLU(X W_e + b_e)", u, "(N, 128) Dense(128, ReLU), once"),
+    ("U = repeat(u, B)", U, "(N, B, 128) the same input at each step"),
+    ("H = LSTM(U)", Hs, "(N, B, 128) one hidden state per step"),
+    ("out = H W_o + b_o", out_by_hand, "(N, B, L) one prediction per step"),
+    ("targets = repeat(Y, B)", targets, "(N, B, L) every step is compared with Y"),
+    ("logits = out[:, -1]", rnn.logits_from_output(out_by_hand), "(N, L) the last step predicts"),
+]
+for name, a, meaning in stages:
+    print(f"{name:<26s} {str(a.shape):<14s} {meaning}")
 assert np.allclose(out_by_hand, rnn.forward(X_batch))
 per_step = [BCEWithLogits().forward(out_by_hand[:, t], Y_batch) for t in range(rnn.steps)]
 print(f"\nBCE of each step: {np.round(per_step, 4).tolist()}; the training loss is their mean "
