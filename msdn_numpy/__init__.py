@@ -7,7 +7,7 @@ The modules, in the order a learner meets them:
 ``recurrent``       LSTM with backpropagation through time
 ``losses``          binary cross-entropy with logits
 ``optim``           SGD and Adam
-``gradcheck``       finite-difference gradient checking
+``gradcheck``       finite-difference gradient checking (``PASS_BAR``, ``GradcheckResult``)
 ``datasets``        the Dataset container (X, Y and their names)
 ``arff_io``         ARFF files with MULAN XML / MEKA ``-C n`` labels
 ``benchmarks``      the benchmark registry: data folders, checksums, train/test pairs
@@ -23,7 +23,7 @@ The modules, in the order a learner meets them:
 """
 
 from .conv import Conv1D, Conv1DNaive
-from .gradcheck import gradcheck, rel_error
+from .gradcheck import PASS_BAR, GradcheckResult, gradcheck, rel_error
 from .layers import Dropout, Linear, Module, Parallel, ReLU, Reshape, Sequential
 from .losses import BCEWithLogits, sigmoid
 from .models import BRMLP, MSDN, RethinkRNN, build_model
@@ -33,7 +33,7 @@ from .recurrent import LSTM
 __version__ = "0.1.0"
 
 __all__ = [
-    "Adam", "BCEWithLogits", "BRMLP", "Conv1D", "Conv1DNaive", "Dropout", "LSTM", "Linear", "MSDN",
-    "Module", "Parallel", "ReLU", "Reshape", "RethinkRNN", "SGD", "Sequential", "build_model",
-    "gradcheck", "rel_error", "sigmoid",
+    "Adam", "BCEWithLogits", "BRMLP", "Conv1D", "Conv1DNaive", "Dropout", "GradcheckResult", "LSTM",
+    "Linear", "MSDN", "Module", "PASS_BAR", "Parallel", "ReLU", "Reshape", "RethinkRNN", "SGD",
+    "Sequential", "build_model", "gradcheck", "rel_error", "sigmoid",
 ]  # fmt: skip

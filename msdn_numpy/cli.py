@@ -1,6 +1,6 @@
 """The ``msdn`` command line (also ``python -m msdn_numpy``).
 
-Sub-commands: ``train``, ``evaluate``, ``predict``, ``compare``, ``info``, ``bench``.
+Sub-commands: ``train``, ``evaluate``, ``predict``, ``compare``, ``info``, ``bench``, ``grade``.
 Run ``msdn COMMAND --help`` for the options of each.
 """
 
@@ -310,6 +310,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_grade(args: argparse.Namespace) -> int:
+    if args.json:
+        check_output(args.json, "--json")
+    from .gradebook import run_grade  # imported here: only grading needs the exercise checkers
+
+    return run_grade(args.files, timeout=args.timeout, json_path=args.json)
+
+
 # -- option values: checked where they enter ---------------------------------------------
 def int_in(lo: int, hi: int | None = None) -> Callable[[str], int]:
     """An argparse ``type=`` for an integer in ``[lo, hi]`` (``hi=None``: no upper bound).
@@ -466,6 +474,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--figures", metavar="DIR", help="where the scaling figure goes (default: beside --json)")
     p.add_argument("--threads", type=int_in(1, 1024), help="BLAS/torch threads (default: what NumPy's BLAS uses)")
     p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("grade", help="check students' exercise files: PASS / FAIL / NOT DONE per exercise")
+    p.add_argument("files", nargs="+", metavar="FILE", help="student .py files, or folders (every .py file in them)")
+    p.add_argument(
+        "--timeout",
+        type=float_in(0, 3600, lo_open=True),
+        default=10.0,
+        help="seconds allowed for each function's check (default: %(default)s)",
+    )
+    p.add_argument("--json", metavar="FILE", help="also write the grades as JSON, for a gradebook (replaces FILE)")
+    p.set_defaults(func=cmd_grade)
     return parser
 
 

@@ -21,6 +21,13 @@ entry rather than entry by entry keeps near-zero entries from dominating.
 A random ``dout`` (never all ones) is used so that errors cannot cancel out in a sum.
 Layers that draw random numbers (Dropout) get their generators rewound before every
 forward pass, so each evaluation sees the same mask.
+
+What :func:`gradcheck` refuses, before any arithmetic (each a ``ValueError`` naming the
+parameter or attribute): a sub-layer that ``children()`` does not list (its parameters
+would silently go unchecked), a parameter that is not float64, a parameter that is not
+C-contiguous. What it fails (``passed`` false): a relative error at or above
+``PASS_BAR`` on any tensor, and a backward that *accumulates* into ``grads`` instead of
+assigning them (forward + backward run twice must give the same gradients).
 """
 
 from __future__ import annotations
@@ -30,8 +37,9 @@ from typing import Any
 
 import numpy as np
 
-from .layers import Module
+from .layers import Module, unlisted_submodules
 
+#: A gradient passes when its relative error (below) is under this bar, in float64.
 PASS_BAR = 1e-7
 
 
@@ -69,7 +77,10 @@ def numerical_gradient(f: Any, v: np.ndarray, h: float = 1e-6) -> np.ndarray:
     grad = np.zeros(v.shape, dtype=np.float64)
     flat = v.reshape(-1)  # a view: writing to it perturbs v
     if not np.shares_memory(flat, v):
-        raise ValueError("numerical_gradient needs a contiguous array to perturb in place")
+        raise ValueError(
+            f"numerical_gradient needs a C-contiguous array to perturb in place, got strides {v.strides} "
+            f"for shape {v.shape}"
+        )
     for i in range(flat.size):
         old = flat[i]
         flat[i] = old + h
@@ -81,6 +92,114 @@ def numerical_gradient(f: Any, v: np.ndarray, h: float = 1e-6) -> np.ndarray:
     return grad
 
 
+class GradcheckResult(dict):
+    """The relative error of every checked tensor, plus the verdict.
+
+    A ``dict[str, float]`` (``"x"`` for the input, then each parameter by its qualified
+    name), so ``max(result.values())`` and ``result["W"]`` work as for a plain dict,
+    with these attributes:
+
+    Attributes
+    ----------
+    passed : bool
+        Every error is below ``bar`` and no problem was found.
+    worst : str or None
+        The tensor with the largest error (``None`` if nothing was checked).
+    worst_error : float
+        Its relative error.
+    bar : float
+        The passing bar, :data:`PASS_BAR`.
+    problems : list of str
+        What failed besides a plain error above the bar, in words (e.g. gradients that
+        accumulate over backward calls).
+    module : str
+        The class name of the checked module.
+
+    ``print(result)`` gives one line per tensor and the verdict.
+    """
+
+    def __init__(
+        self, errors: dict[str, float], *, bar: float = PASS_BAR, problems: list[str] | None = None, module: str = ""
+    ) -> None:
+        super().__init__(errors)
+        self.bar = bar
+        self.problems = list(problems or [])
+        self.module = module
+
+    @property
+    def worst(self) -> str | None:
+        return max(self, key=self.get) if self else None
+
+    @property
+    def worst_error(self) -> float:
+        return self[self.worst] if self else 0.0
+
+    @property
+    def passed(self) -> bool:
+        return bool(self) and self.worst_error < self.bar and not self.problems
+
+    def verdict(self) -> str:
+        """One line: ``PASS`` or ``FAIL``, the worst tensor and its error, the bar."""
+        word = "PASS" if self.passed else "FAIL"
+        line = f"{word}: worst rel. error {self.worst_error:.1e} ({self.worst}), bar {self.bar:.0e}"
+        return line + "".join(f"; {p}" for p in self.problems)
+
+    def __str__(self) -> str:
+        width = max([len(k) for k in self] + [6])
+        lines = [f"gradcheck{' ' + self.module if self.module else ''}: {self.verdict()}"]
+        for name, err in self.items():
+            lines.append(f"  {name:<{width}s}  {err:.2e}  {'ok' if err < self.bar else 'FAIL'}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (
+            f"GradcheckResult({dict.__repr__(self)}, passed={self.passed}, worst={self.worst!r}, "
+            f"bar={self.bar:g}{f', problems={self.problems!r}' if self.problems else ''})"
+        )
+
+
+def _check_parameters(module: Module) -> list[tuple[str, np.ndarray]]:
+    """Every parameter of the tree by qualified name, after checking it can be checked.
+
+    Raises ``ValueError`` naming the first offending sub-layer or parameter.
+    """
+    unlisted = unlisted_submodules(module)
+    if unlisted:
+        more = f" (and {len(unlisted) - 3} more)" if len(unlisted) > 3 else ""
+        raise ValueError(
+            "gradcheck: " + "; ".join(unlisted[:3]) + more + ". Their parameters would be neither checked nor trained: "
+            "a layer that holds sub-layers must list them all in children() "
+            "(see the Module contract in msdn_numpy/layers.py)"
+        )
+    params = []
+    for name, p, _ in module.named_parameters():
+        if not isinstance(p, np.ndarray):
+            raise ValueError(f"gradcheck: parameter '{name}' is a {type(p).__name__}, not a NumPy array")
+        if p.dtype != np.float64:
+            raise ValueError(
+                f"gradcheck: parameter '{name}' is {p.dtype}; gradcheck needs float64 parameters: "
+                "call module.to(np.float64) first (float32 rounding error ~1e-7 would swamp the check)"
+            )
+        if not p.flags.c_contiguous:
+            raise ValueError(
+                f"gradcheck: parameter '{name}' (shape {p.shape}, strides {p.strides}) is not C-contiguous, "
+                "so it cannot be perturbed in place (and an optimiser's in-place update would not reach "
+                "the layer's copy); store it with np.ascontiguousarray in __init__"
+            )
+        params.append((name, p))
+    return params
+
+
+def _as_gradient(value: Any, what: str, shape: tuple[int, ...]) -> np.ndarray:
+    """``value`` as a float64 array of ``shape``, or a ``RuntimeError`` saying what is wrong."""
+    if value is None:
+        raise RuntimeError(f"gradcheck: {what} is None, expected an array of shape {shape}")
+    arr = np.array(value, dtype=np.float64)
+    if arr.shape != shape:
+        raise RuntimeError(f"gradcheck: {what} has shape {arr.shape} but expected {shape}")
+    return arr
+
+
 def gradcheck(
     module: Module,
     x: np.ndarray,
@@ -90,15 +209,16 @@ def gradcheck(
     seed: int = 0,
     check_input: bool = True,
     verbose: bool = False,
-) -> dict[str, float]:
+) -> GradcheckResult:
     """Check every analytic gradient of ``module`` against central differences.
 
     Parameters
     ----------
     module : Module
-        A layer, a container, a loss or a whole model. Its parameters must be float64.
+        A layer, a container, a loss or a whole model. Every parameter must be a float64,
+        C-contiguous array, and every sub-layer must be listed by ``children()``.
     x : np.ndarray
-        The input (float64), differentiated when ``check_input`` is true.
+        The input (converted to float64), differentiated when ``check_input`` is true.
     *args
         Extra forward arguments that are not differentiated (e.g. the targets of a loss).
     dout : np.ndarray, optional
@@ -110,47 +230,67 @@ def gradcheck(
     check_input : bool
         Also check ``dx`` (set ``False`` when the input is discrete).
     verbose : bool
-        Print one line per tensor.
+        Print the result (one line per tensor and the verdict).
 
     Returns
     -------
-    dict[str, float]
-        Relative error per tensor: ``"x"`` for the input, then each parameter by its
-        qualified name (``"0.W"``, ``"encoder.0.b"``, ...). Every value should be
-        below ``PASS_BAR = 1e-7``.
+    GradcheckResult
+        A ``dict[str, float]``: the relative error per tensor, ``"x"`` for the input, then
+        each parameter by its qualified name (``"0.W"``, ``"encoder.0.b"``, ...); with
+        ``.passed``, ``.worst``, ``.worst_error``, ``.bar`` (= ``PASS_BAR``) and ``.problems``.
+        Each error is the larger of the two backward calls' errors (see Notes).
+
+    Raises
+    ------
+    ValueError
+        A sub-layer not listed by ``children()``, a parameter that is not float64 or not
+        C-contiguous (each named), a ``dout`` of the wrong shape, nothing to check.
+    RuntimeError
+        ``backward`` left a parameter's gradient unset, or returned ``dx`` or a gradient of
+        the wrong shape (named, with both shapes).
+
+    Notes
+    -----
+    Forward + backward run twice on the same input. The gradients are *assigned* for the
+    last batch (the Module contract), so the two calls must agree; a backward that adds
+    to ``grads`` with ``+=`` returns twice the gradient the second time. That fails the
+    check with a problem saying the gradients accumulate, even when the first call was right.
 
     Examples
     --------
     >>> import numpy as np
     >>> from msdn_numpy import Conv1D, gradcheck
     >>> x = np.random.default_rng(0).standard_normal((2, 3, 7))
-    >>> errors = gradcheck(Conv1D(3, 4, kernel_size=3, padding="same"), x)
-    >>> max(errors.values()) < 1e-7
-    True
+    >>> result = gradcheck(Conv1D(3, 4, kernel_size=3, padding="same"), x)
+    >>> result.passed, max(result.values()) < 1e-7, sorted(result)
+    (True, True, ['W', 'b', 'x'])
     """
     x = np.array(x, dtype=np.float64)  # our own copy: the caller's array is never touched
-    if module.dtype != np.float64:
-        raise ValueError(
-            f"gradcheck needs float64 parameters, got {module.dtype}: call module.to(np.float64) first "
-            "(float32 rounding error ~1e-7 would swamp the check)"
-        )
+    params = _check_parameters(module)
+    if not params and not check_input:
+        raise ValueError("gradcheck: nothing to check (the module has no parameters and check_input=False)")
     states = _generator_states(module)
 
-    # 1. the analytic gradients from one forward + backward
-    _rewind(states)
-    out = module.forward(x, *args)
-    if dout is None:
-        dout = np.random.default_rng(seed).standard_normal(np.shape(out))
-    dout = np.asarray(dout, dtype=np.float64)
-    if dout.shape != np.shape(out):
-        raise ValueError(f"gradcheck: dout has shape {dout.shape} but the output has shape {np.shape(out)}")
-    dx = module.backward(dout)
-    analytic = {"x": np.array(dx, dtype=np.float64)} if check_input else {}
-    params = list(module.named_parameters())
-    for name, _, grad in params:
-        if grad is None:
-            raise RuntimeError(f"gradcheck: backward() did not set a gradient for parameter '{name}'")
-        analytic[name] = np.array(grad, dtype=np.float64)
+    # 1. the analytic gradients, from forward + backward called twice
+    def analytic_once() -> tuple[dict[str, np.ndarray], np.ndarray]:
+        nonlocal dout
+        _rewind(states)
+        out = module.forward(x, *args)
+        if dout is None:
+            dout = np.random.default_rng(seed).standard_normal(np.shape(out))
+        dout = np.asarray(dout, dtype=np.float64)
+        if dout.shape != np.shape(out):
+            raise ValueError(f"gradcheck: dout has shape {dout.shape} but the output has shape {np.shape(out)}")
+        dx = module.backward(dout.copy())  # a copy: a backward that modifies dout cannot change ours
+        grads = {"x": _as_gradient(dx, "backward() returned dx that", x.shape)} if check_input else {}
+        for name, p, grad in module.named_parameters():
+            if grad is None:
+                raise RuntimeError(f"gradcheck: backward() did not set a gradient for parameter '{name}'")
+            grads[name] = _as_gradient(grad, f"the gradient of parameter '{name}'", p.shape)
+        return grads, dout
+
+    first, dout = analytic_once()
+    second, _ = analytic_once()
 
     # 2. the numerical ones, perturbing one entry at a time
     def s() -> float:
@@ -160,12 +300,23 @@ def gradcheck(
     numeric = {}
     if check_input:
         numeric["x"] = numerical_gradient(s, x, h)
-    for name, p, _ in params:
+    for name, p in params:
         numeric[name] = numerical_gradient(s, p, h)
 
-    errors = {name: rel_error(analytic[name], numeric[name]) for name in analytic}
+    errors, changed = {}, []
+    for name in first:
+        errors[name] = max(rel_error(first[name], numeric[name]), rel_error(second[name], numeric[name]))
+        if rel_error(first[name], second[name]) >= PASS_BAR:
+            ratio = np.sum(second[name] * first[name]) / max(np.sum(first[name] ** 2), 1e-300)
+            changed.append(f"{'dx' if name == 'x' else repr(name)} (second call {ratio:.2g}x the first)")
+    problems = []
+    if changed:
+        problems.append(
+            "grads accumulate: two identical forward + backward calls gave different gradients for "
+            + ", ".join(changed)
+            + "; backward must assign them (=), not add to them (+=)"
+        )
+    result = GradcheckResult(errors, problems=problems, module=type(module).__name__)
     if verbose:
-        for name, err in errors.items():
-            verdict = "ok" if err < PASS_BAR else "FAIL"
-            print(f"{type(module).__name__:>14s} {name:<24s} rel. error {err:.2e}  {verdict}")
-    return errors
+        print(result)
+    return result

@@ -8,7 +8,16 @@ Every layer is a :class:`Module`. The contract, the same for all of them:
   ``self.grads`` under the same key as in ``self.params`` (``params["W"]`` ↔
   ``grads["W"]``). Gradients are for the last batch only; nothing accumulates.
 * Calling ``backward`` before ``forward`` raises a clear error.
-* Parameters are created in ``__init__`` from a seeded ``np.random.Generator``.
+* Parameters are created in ``__init__`` from a seeded ``np.random.Generator``, as
+  C-contiguous arrays (the optimisers update them in place, and ``gradcheck`` perturbs
+  them in place through a flat view).
+* A *composite* layer (one that holds other modules, alone or in a list, as attributes)
+  must list every one of them in ``children()``, as ``(name, module)`` pairs. The tree
+  ``children()`` describes is the only one the rest of the package sees:
+  ``named_parameters()``, the optimisers, ``train()``/``eval()``, ``to()`` and the model
+  files all walk it, so a sub-layer left out would be neither trained nor checked.
+  :func:`unlisted_submodules` finds such sub-layers; ``gradcheck`` refuses a module that
+  has any.
 
 Shape letters: ``N`` batch, ``D_in``/``D_out`` features, ``C`` channels, ``L`` length.
 """
@@ -71,7 +80,12 @@ class Module:
 
     # -- the module tree ------------------------------------------------------------
     def children(self) -> list[tuple[str, Module]]:
-        """Named child modules (containers and models override this)."""
+        """Named child modules: every module held as an attribute, in a fixed order.
+
+        A layer with no sub-layers keeps this default (no children). Any layer that holds
+        sub-layers must override it, e.g. ``return [("encoder", self.encoder), ("head", self.head)]``;
+        the names become the prefixes of the parameter names (``"encoder.W"``).
+        """
         return []
 
     def modules(self) -> Iterator[Module]:
@@ -118,6 +132,51 @@ class Module:
         for _, p, _ in self.named_parameters():
             return p.dtype
         return np.dtype(np.float64)
+
+
+def _held_modules(value: Any) -> list[tuple[str, Module]]:
+    """Modules held by one attribute value: itself, or the items of a list/tuple/dict.
+
+    Returns ``(suffix, module)`` pairs, the suffix being ``""``, ``"[i]"`` or ``"[key]"``.
+    """
+    if isinstance(value, Module):
+        return [("", value)]
+    if isinstance(value, (list, tuple)):
+        return [(f"[{i}]", v) for i, v in enumerate(value) if isinstance(v, Module)]
+    if isinstance(value, dict):
+        return [(f"[{k!r}]", v) for k, v in value.items() if isinstance(v, Module)]
+    return []
+
+
+def unlisted_submodules(module: Module) -> list[str]:
+    """Sub-modules held as attributes somewhere in the tree but not listed by any ``children()``.
+
+    Walks the tree that ``children()`` describes and, in each module, looks at every
+    attribute that is a :class:`Module` or a list, tuple or dict of them. A module that is
+    reachable through ``children()`` from the root is fine wherever else it is referenced
+    (an alias, shared weights); any other one is reported.
+
+    Returns
+    -------
+    list of str
+        One line per offending attribute, naming it by its path from the root and its
+        holder's class, e.g. ``"Block.inner (a Linear) is not listed by Block.children()"``.
+        Empty when the tree is complete.
+    """
+    listed = {id(m) for m in module.modules()}
+    problems = []
+
+    def walk(m: Module, path: str) -> None:
+        for attr, value in vars(m).items():
+            for suffix, sub in _held_modules(value):
+                if id(sub) not in listed:
+                    where = f"{path}.{attr}{suffix}" if path else f"{type(m).__name__}.{attr}{suffix}"
+                    problems.append(f"{where} (a {type(sub).__name__}) is not listed by {type(m).__name__}.children()")
+        for name, child in m.children():
+            walk(child, f"{path}.{name}" if path else name)
+
+    walk(module, "")
+    return problems
 
 
 def check_input(x: np.ndarray, layer: str, ndim: int, expected: str, **sizes: int) -> None:

@@ -2,6 +2,12 @@
 
 Used by the RethinkNet-style RNN baseline (see ``docs/DESIGN.md``, "The peers").
 Shape letters: ``N`` batch, ``T`` time steps, ``D_in`` input features, ``H`` hidden units.
+
+Two versions, as for the convolution: :func:`lstm_step_forward` and
+:func:`lstm_step_backward` are the readable definition of *one* time step (the chain
+rule written out, tested to reproduce the layer when chained over the steps), and
+:class:`LSTM` is the layer the models use, which does the input projection of all steps
+in one matrix product and the weight gradients of all steps in one more.
 """
 
 from __future__ import annotations
@@ -10,6 +16,87 @@ import numpy as np
 
 from .layers import Module, as_generator, check_input
 from .losses import sigmoid
+
+
+def lstm_step_forward(
+    x: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, W_x: np.ndarray, W_h: np.ndarray, b: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, tuple]:
+    """One LSTM time step.
+
+    .. code-block:: text
+
+        a = x W_x + h_prev W_h + b                  (N, 4H), split as [a_i, a_f, a_g, a_o]
+        i = σ(a_i)   f = σ(a_f)   g = tanh(a_g)   o = σ(a_o)
+        c = f ⊙ c_prev + i ⊙ g
+        h = o ⊙ tanh(c)
+
+    Parameters
+    ----------
+    x : np.ndarray, shape (N, D_in)
+        The input at this step.
+    h_prev, c_prev : np.ndarray, shape (N, H)
+        The previous hidden and cell states (zeros at the first step).
+    W_x : np.ndarray, shape (D_in, 4H)
+    W_h : np.ndarray, shape (H, 4H)
+    b : np.ndarray, shape (4H,)
+
+    Returns
+    -------
+    h, c : np.ndarray, shape (N, H)
+        The new hidden and cell states.
+    cache : tuple
+        What :func:`lstm_step_backward` needs: ``(x, h_prev, c_prev, W_x, W_h, i, f, g, o, tanh(c))``.
+    """
+    H = h_prev.shape[1]
+    a = x @ W_x + h_prev @ W_h + b
+    i, f, o = sigmoid(a[:, :H]), sigmoid(a[:, H : 2 * H]), sigmoid(a[:, 3 * H :])
+    g = np.tanh(a[:, 2 * H : 3 * H])
+    c = f * c_prev + i * g
+    tanh_c = np.tanh(c)
+    h = o * tanh_c
+    return h, c, (x, h_prev, c_prev, W_x, W_h, i, f, g, o, tanh_c)
+
+
+def lstm_step_backward(
+    dh: np.ndarray, dc: np.ndarray, cache: tuple
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Backward pass of one LSTM time step.
+
+    ``dh`` and ``dc`` are the *total* gradients reaching ``h`` and ``c`` of this step: for
+    ``h`` the loss's own gradient at this step plus ``dh_prev`` of the step after; for
+    ``c`` the ``dc_prev`` of the step after (zero at the last step). Then
+
+    .. code-block:: text
+
+        dc_total = dc + dh ⊙ o ⊙ (1 - tanh²(c))          (h = o ⊙ tanh(c))
+        di = dc_total ⊙ g      df = dc_total ⊙ c_prev     dg = dc_total ⊙ i     do = dh ⊙ tanh(c)
+        da = [di σ'(a_i), df σ'(a_f), dg tanh'(a_g), do σ'(a_o)]    σ' = σ(1 - σ), tanh' = 1 - tanh²
+        dx = da W_x^T     dh_prev = da W_h^T     dc_prev = dc_total ⊙ f
+        dW_x = x^T da     dW_h = h_prev^T da     db = Σ_n da
+
+    Parameters
+    ----------
+    dh, dc : np.ndarray, shape (N, H)
+    cache : tuple
+        From :func:`lstm_step_forward`.
+
+    Returns
+    -------
+    dx : (N, D_in), dh_prev : (N, H), dc_prev : (N, H), dW_x : (D_in, 4H), dW_h : (H, 4H), db : (4H,)
+        The weight gradients are this step's share only; over a sequence they are summed.
+    """
+    x, h_prev, c_prev, W_x, W_h, i, f, g, o, tanh_c = cache
+    dc_total = dc + dh * o * (1.0 - tanh_c * tanh_c)
+    da = np.concatenate(
+        [
+            dc_total * g * i * (1.0 - i),
+            dc_total * c_prev * f * (1.0 - f),
+            dc_total * i * (1.0 - g * g),
+            dh * tanh_c * o * (1.0 - o),
+        ],
+        axis=1,
+    )
+    return da @ W_x.T, da @ W_h.T, dc_total * f, x.T @ da, h_prev.T @ da, da.sum(axis=0)
 
 
 class LSTM(Module):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from msdn_numpy.gradcheck import PASS_BAR, gradcheck
-from msdn_numpy.recurrent import LSTM
+from msdn_numpy.recurrent import LSTM, lstm_step_backward, lstm_step_forward
 
 # (N, T, D_in, H): odd sizes, T = 1 (no recurrence) up to 5, H = 1 up to 5.
 CONFIGS = [(1, 1, 1, 1), (2, 3, 4, 5), (3, 5, 6, 2), (1, 4, 3, 3), (2, 2, 1, 4), (3, 5, 2, 1)]
@@ -151,3 +151,56 @@ def test_lstm_matches_torch(N: int, T: int, D: int, H: int) -> None:
     # one bias here, two in PyTorch: both of theirs get the same gradient, equal to ours
     np.testing.assert_allclose(lstm.grads["b"], ref.bias_ih_l0.grad.numpy(), **tol)
     np.testing.assert_allclose(lstm.grads["b"], ref.bias_hh_l0.grad.numpy(), **tol)
+
+
+def _steps_forward(lstm: LSTM, x: np.ndarray) -> tuple[np.ndarray, list]:
+    """The sequence walked one :func:`lstm_step_forward` at a time."""
+    N, T, _ = x.shape
+    h = c = np.zeros((N, lstm.H))
+    hs, caches = [], []
+    for t in range(T):
+        h, c, cache = lstm_step_forward(x[:, t], h, c, lstm.params["W_x"], lstm.params["W_h"], lstm.params["b"])
+        hs.append(h)
+        caches.append(cache)
+    return np.stack(hs, axis=1), caches
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+def test_step_functions_chained_are_the_layer(config: tuple[int, int, int, int]) -> None:
+    N, T, D, H = config
+    rng = np.random.default_rng(sum(config))
+    lstm = LSTM(D, H, rng=1)
+    x, dout = rng.standard_normal((N, T, D)), rng.standard_normal((N, T, H))
+    hs, caches = _steps_forward(lstm, x)
+    np.testing.assert_allclose(hs, lstm.forward(x), rtol=1e-13, atol=1e-14)
+    dx_layer = lstm.backward(dout)
+    # BPTT, one step at a time: h_t gets its own dout plus dh_prev of step t+1; c_t gets dc_prev of step t+1.
+    dx = np.zeros_like(x)
+    dh_next, dc_next = np.zeros((N, H)), np.zeros((N, H))
+    grads = {k: np.zeros_like(v) for k, v in lstm.params.items()}
+    for t in reversed(range(T)):
+        dx[:, t], dh_next, dc_next, dW_x, dW_h, db = lstm_step_backward(dout[:, t] + dh_next, dc_next, caches[t])
+        for k, g in zip(("W_x", "W_h", "b"), (dW_x, dW_h, db)):
+            grads[k] += g
+    np.testing.assert_allclose(dx, dx_layer, rtol=1e-12, atol=1e-14)
+    for k, g in grads.items():
+        np.testing.assert_allclose(g, lstm.grads[k], rtol=1e-12, atol=1e-14)
+
+
+def test_step_backward_against_finite_differences() -> None:
+    """Every output of lstm_step_backward, including dh_prev and dc_prev, by central differences."""
+    from msdn_numpy.gradcheck import numerical_gradient, rel_error
+
+    rng = np.random.default_rng(5)
+    N, D, H = 3, 4, 2
+    args = [rng.standard_normal(s) for s in ((N, D), (N, H), (N, H), (D, 4 * H), (H, 4 * H), (4 * H,))]
+    dh, dc = rng.standard_normal((N, H)), rng.standard_normal((N, H))
+
+    def s() -> float:
+        h, c, _ = lstm_step_forward(*args)
+        return float(np.sum(h * dh) + np.sum(c * dc))
+
+    analytic = lstm_step_backward(dh, dc, lstm_step_forward(*args)[2])
+    names = ("dx", "dh_prev", "dc_prev", "dW_x", "dW_h", "db")  # in the order of the arguments x .. b
+    for name, grad, arg in zip(names, analytic, args):
+        assert rel_error(grad, numerical_gradient(s, arg)) < PASS_BAR, name

@@ -1,16 +1,21 @@
-"""Every tutorial runs to completion in smoke mode and writes its figures.
+"""Every tutorial runs to completion in smoke mode, as a script and as a notebook, and writes its figures.
 
-Each script in ``tutorials/`` runs as a subprocess, headless (``MPLBACKEND=Agg``), with
-``MSDN_SMOKE=1`` (few epochs, small data, one seed), the bundled real data (or ``MSDN_DATA``
-if set) and ``--figures`` pointing at
-a temporary folder. The scripts run two at a time, once per test session.
-Tutorial 8 (the exercise) is also run against its worked solution and against a wrong
-one, to prove that the checking works.
+As a script: each file in ``tutorials/`` runs as a subprocess, headless (``MPLBACKEND=Agg``),
+with ``MSDN_SMOKE=1`` (few epochs, small data, one seed), the bundled real data (or
+``MSDN_DATA`` if set) and ``--figures`` pointing at a temporary folder.
+
+As a notebook: ``tests/notebook_runner.py`` executes the file's ``# %%`` cells in order in
+one fresh namespace, without ``__file__`` and with a Jupyter kernel's ``sys.argv``, from a
+copy of ``tutorials/`` as the working directory (so the figures land in the copy). The
+exercises and their solutions run as notebooks too.
+
+The scripts run two at a time, once per test session.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +26,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 TUTORIALS = ROOT / "tutorials"
+NOTEBOOK_RUNNER = Path(__file__).resolve().parent / "notebook_runner.py"
 
 #: script -> the figures it must write
 EXPECTED = {
@@ -32,17 +38,16 @@ EXPECTED = {
     "05_train.py": ["05_learning_curves.png", "05_thresholds.png"],
     "06_ablations.py": ["06_ablations.png"],
     "07_tradeoff.py": ["07_tradeoff.png"],
-    "08_exercise.py": [],
+    "08_lstm_rethinknet.py": ["08_bptt_gradients.png", "08_rethink_steps.png"],
 }
+EXERCISES = sorted(str(p.relative_to(TUTORIALS)) for p in TUTORIALS.glob("exercises/**/[0-9][0-9]_*.py"))
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def _env() -> dict[str, str]:
     # One BLAS thread per script: two scripts run at once, and for these small matrices
     # multi-threaded BLAS is several times slower when the cores are shared.
-    env = dict(os.environ, MSDN_SMOKE="1", MPLBACKEND="Agg", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
-    env.pop("MSDN_EXERCISE_SOLUTION", None)
-    return env
+    return dict(os.environ, MSDN_SMOKE="1", MPLBACKEND="Agg", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
 
 
 def _run(script: str, figures: Path, *extra: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
@@ -91,38 +96,48 @@ def test_tutorial_runs_and_writes_figures(script: str, smoke_runs) -> None:
         assert np.ptp(image[..., :3]) > 0, f"{name} is a blank image"
 
 
-def test_exercise_unfilled_is_reported_not_done(smoke_runs) -> None:
-    proc, _ = smoke_runs["08_exercise.py"]
-    assert proc.returncode == 0
-    assert "Exercise 1: relu_backward        NOT DONE" in proc.stdout
-    assert "Exercise 2: conv1d_backward      NOT DONE" in proc.stdout
-    assert "Traceback" not in proc.stderr
+def test_no_file_uses_dunder_file() -> None:
+    """``__file__`` does not exist in a notebook kernel: no tutorial or exercise may use it."""
+    needle = "__" + "file__"
+    offenders = [str(p.relative_to(ROOT)) for p in TUTORIALS.rglob("*.py") if needle in p.read_text()]
+    assert not offenders, offenders
 
 
-def test_exercise_passes_with_the_solution(tmp_path) -> None:
-    proc = _run("08_exercise.py", tmp_path, "--solution")
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "Exercise 1: relu_backward        PASS" in proc.stdout
-    assert "Exercise 2: conv1d_backward      PASS" in proc.stdout
-    env = dict(_env(), MSDN_EXERCISE_SOLUTION="1")  # the environment variable does the same
-    proc = _run("08_exercise.py", tmp_path, env=env)
-    assert proc.returncode == 0 and proc.stdout.count("PASS") == 2, proc.stdout
+def _check_figures(script: str, figures: Path) -> None:
+    for name in EXPECTED.get(script, []):
+        path = figures / name
+        assert path.exists(), f"{script} did not write {name}"
+        assert path.read_bytes()[:8] == PNG_SIGNATURE, f"{name} is not a PNG"
 
 
-def test_exercise_catches_a_wrong_backward(tmp_path) -> None:
-    wrong = tmp_path / "wrong.py"
-    wrong.write_text(
-        "import numpy as np\n"
-        "def relu_backward(dout, x):\n"
-        "    return dout * (x >= 0) + 0.01 * (x < 0) * dout  # a leaky slope: wrong\n"
-        "def conv1d_backward(dout, x_pad, W, pad_left, L):\n"
-        "    from importlib.util import spec_from_file_location, module_from_spec\n"
-        f"    spec = spec_from_file_location('s', {str(TUTORIALS / 'solutions' / '08_exercise_solution.py')!r})\n"
-        "    m = module_from_spec(spec); spec.loader.exec_module(m)\n"
-        "    dx, dW, db = m.conv1d_backward(dout, x_pad, W, pad_left, L)\n"
-        "    return dx, dW[:, :, ::-1], db  # the kernel flipped: a classic mistake\n"
-    )
-    proc = _run("08_exercise.py", tmp_path, "--solution", str(wrong))
-    assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "Exercise 1: relu_backward        FAIL" in proc.stdout
-    assert "Exercise 2: conv1d_backward      FAIL" in proc.stdout
+@pytest.fixture(scope="session")
+def notebook_runs(tmp_path_factory) -> tuple[dict[str, subprocess.CompletedProcess], Path]:
+    """Every tutorial, exercise and solution run cell by cell as a notebook would, two at a time."""
+    copy = tmp_path_factory.mktemp("notebooks") / "tutorials"
+    shutil.copytree(TUTORIALS, copy, ignore=shutil.ignore_patterns("figures", "__pycache__"))
+
+    def one(script: str):
+        path = copy / script
+        proc = subprocess.run(
+            [sys.executable, str(NOTEBOOK_RUNNER), str(path)],
+            cwd=path.parent if script.startswith("exercises") else copy,
+            env=_env(), capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        return script, proc
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(pool.map(one, [*EXPECTED, *EXERCISES])), copy
+
+
+@pytest.mark.parametrize("script", sorted(EXPECTED) + EXERCISES)
+def test_runs_as_a_notebook(script: str, notebook_runs) -> None:
+    runs, copy = notebook_runs
+    proc = runs[script]
+    assert proc.returncode == 0, f"{script} failed as a notebook:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    if script in EXPECTED:
+        assert "SMOKE" in proc.stdout
+        _check_figures(script, copy / "figures")
+    elif "solutions" in script:
+        assert "verdict: PASS" in proc.stdout, proc.stdout
+    else:
+        assert "verdict: NOT DONE" in proc.stdout, proc.stdout

@@ -15,10 +15,12 @@ Run:  python tutorials/00_paper.py [--data-dir DIR] [--figures DIR] [--smoke]
 # per label) ignores this. Models that exploit it can correct one label's prediction
 # with the evidence for the others.
 #
-# **Why RNNs.** Recent models (CNN-RNN, RethinkNet, ...) treat the label set as a
-# sequence and use an RNN's memory to carry "what I predicted so far" into the next
-# prediction. The price: an LSTM layer has `4 (D_in H + H^2 + H)` parameters, easily
-# 100k+, on datasets of a few hundred examples, a recipe for over-fitting.
+# **Why RNNs.** Recent models use an RNN's memory to carry "what I predicted so far" into
+# the next prediction. CNN-RNN predicts the labels one at a time, as a sequence;
+# RethinkNet, the rival this package implements (`RethinkRNN`, tutorial 8), re-predicts the
+# *whole* label vector 3 times, each pass seeing the memory of the previous ones. The
+# price: an LSTM layer has `4 (D_in H + H^2 + H)` parameters, easily 100k+, on datasets of
+# a few hundred examples, a recipe for over-fitting.
 #
 # **The MSDN idea** (Kim, Park & Hong, 2021). Give every label its own small embedding,
 # conditioned on the example: a matrix `Z (d, L)`, one column per label. Then slide 1-D

@@ -24,7 +24,21 @@ from msdn_numpy.benchmarks import load_dataset
 from msdn_numpy.datasets import Dataset
 from msdn_numpy.train import TrainConfig
 
-HERE = Path(__file__).resolve().parent
+
+def _tutorials_folder() -> Path:
+    """The folder of the running tutorial script; in a notebook (no script), the working directory.
+
+    A script's folder is ``sys.argv[0]``'s, whatever the working directory. A notebook
+    kernel's ``sys.argv[0]`` is the kernel launcher, not a tutorial, and the README asks for
+    notebooks to be opened with ``tutorials/`` as the working directory.
+    """
+    script = Path(sys.argv[0]).resolve().parent if sys.argv and sys.argv[0] else None
+    if script is not None and (script / "common.py").is_file():
+        return script
+    return Path.cwd()
+
+
+HERE = _tutorials_folder()
 
 
 def setup(description: str | None) -> argparse.Namespace:

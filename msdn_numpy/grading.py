@@ -1,0 +1,275 @@
+"""Checking a student's function against the package: verdicts and messages that say what is wrong.
+
+An exercise (see :mod:`msdn_numpy.exercises`) asks for a few functions. Each function is
+checked on several seeded cases against a reference computed by the package's own
+layers, and gets one verdict:
+
+``PASS``      every output has the expected shape and a relative error below ``PASS_BAR``
+              (the same ``rel_error`` and bar as :func:`msdn_numpy.gradcheck.gradcheck`);
+``FAIL``      with a message naming the function, the tensor and, for a shape, both shapes::
+
+                  conv1d_backward: dW has shape (4, 3) but expected (4, 3, 5)
+                  relu_forward: returned None, expected an array of shape (4, 5)
+
+``NOT DONE``  the function is missing or still raises ``NotImplementedError`` (the
+              template's ``YOUR CODE`` block).
+
+Besides the values, a check fails a function that modifies its inputs in place (the
+caller's arrays would change under it) or that returns something different when called
+twice with the same inputs (state kept between calls, e.g. gradients accumulated).
+"""
+
+from __future__ import annotations
+
+import copy
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .gradcheck import PASS_BAR, rel_error
+
+STATUSES = ("PASS", "FAIL", "NOT DONE")
+
+
+@dataclass
+class FunctionResult:
+    """The verdict on one function of an exercise.
+
+    Attributes
+    ----------
+    function : str
+        The function's name.
+    status : str
+        ``"PASS"``, ``"FAIL"`` or ``"NOT DONE"``.
+    message : str
+        Why it failed, or why it counts as not done (empty for a pass).
+    error : float or None
+        The worst relative error over the cases that were compared, ``None`` if none was.
+    """
+
+    function: str
+    status: str
+    message: str = ""
+    error: float | None = None
+
+
+class Mismatch(Exception):
+    """A wrong answer: ``message`` names the tensor; ``error`` is its relative error, if measured."""
+
+    def __init__(self, message: str, error: float | None = None) -> None:
+        super().__init__(message)
+        self.message, self.error = message, error
+
+
+class NotDone(Exception):
+    """The function (or one it needs) is not written yet."""
+
+
+def _shape_text(shape: tuple[int, ...]) -> str:
+    return str(tuple(int(s) for s in shape))
+
+
+def _describe_type(value: Any) -> str:
+    return "None" if value is None else f"a {type(value).__name__}"
+
+
+class Student:
+    """The functions of one student's namespace, called safely.
+
+    ``call(name, **arguments)`` calls ``namespace[name]`` with copies of the arguments
+    (positionally, in the given order) and fails the call if it changed any of them;
+    ``last_arguments`` holds the copies the last call was given.
+    """
+
+    def __init__(self, namespace: dict[str, Any]) -> None:
+        self.namespace = namespace
+        self.last_arguments: dict[str, Any] = {}
+
+    def get(self, name: str) -> Any:
+        """The student's object ``name``, or :class:`NotDone` if it is not defined."""
+        obj = self.namespace.get(name)
+        if obj is None:
+            raise NotDone(f"{name} is not defined")
+        return obj
+
+    def call(self, name: str, **arguments: Any) -> Any:
+        fn = self.get(name)
+        given = {k: copy.deepcopy(v) for k, v in arguments.items()}  # an array keeps its memory layout
+        self.last_arguments = given
+        out = fn(*given.values())
+        for k, v in arguments.items():
+            if isinstance(v, np.ndarray) and not np.array_equal(given[k], v, equal_nan=True):
+                raise Mismatch(
+                    f"{name}: changed its input {k} in place; compute new arrays and leave the inputs unchanged "
+                    "(the caller still needs them)"
+                )
+        return out
+
+
+def expect_array(fn: str, tensor: str, value: Any, expected: np.ndarray, case: str, whole: bool = True) -> float:
+    """Compare one returned tensor with the expected one; return the relative error.
+
+    ``whole`` says that ``value`` is the function's whole return value (so a ``None``
+    reads "returned None") rather than one element of a returned tuple.
+
+    Raises
+    ------
+    Mismatch
+        ``None`` or a non-array, a wrong shape (both shapes named), non-finite entries
+        where finite ones are expected, or a relative error at or above ``PASS_BAR``
+        (with the position and both values of the largest difference).
+    """
+    expected = np.asarray(expected, dtype=np.float64)
+    want = f"an array of shape {_shape_text(expected.shape)}"
+    if value is None:
+        lead = "returned None" if whole else f"{tensor} is None"
+        raise Mismatch(f"{fn}: {lead}, expected {want}" + (" (is a return statement missing?)" if whole else ""))
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise Mismatch(f"{fn}: {tensor} is {_describe_type(value)}, expected {want}") from None
+    if arr.shape != expected.shape:
+        raise Mismatch(
+            f"{fn}: {tensor} has shape {_shape_text(arr.shape)} but expected {_shape_text(expected.shape)}"
+            f" (case {case})"
+        )
+    bad = ~np.isfinite(arr) & np.isfinite(expected)
+    if bad.any():
+        if arr.ndim == 0:
+            raise Mismatch(f"{fn}: {tensor} is {arr} in case {case}; expected {_number(expected)}", float("inf"))
+        where = tuple(int(i) for i in np.argwhere(bad)[0])
+        count = int(bad.sum())
+        raise Mismatch(
+            f"{fn}: {tensor} has {count} non-finite {'entry' if count == 1 else 'entries'} (inf or nan) in case "
+            f"{case}, e.g. {_at(tensor, where)} = {arr[where]}; expected {_number(expected[where])}",
+            float("inf"),
+        )
+    err = rel_error(arr, expected)
+    if err >= PASS_BAR:
+        where = tuple(int(i) for i in np.unravel_index(int(np.argmax(np.abs(arr - expected))), arr.shape))
+        raise Mismatch(
+            f"{fn}: {tensor} is wrong in case {case}: relative error {err:.1e} (bar {PASS_BAR:.0e}); largest "
+            f"difference at {_at(tensor, where)}: yours {_number(arr[where])}, expected {_number(expected[where])}",
+            err,
+        )
+    return err
+
+
+def _number(value: Any) -> str:
+    """Enough digits to see a difference of one part in 1e7; ``-0`` printed as ``0``."""
+    return f"{float(value) + 0.0:.10g}"
+
+
+def _at(tensor: str, where: tuple[int, ...]) -> str:
+    """``dx[0, 3]``, or ``index (0, 3) of the update p_new - p`` for a name that is not an identifier."""
+    if not where:
+        return tensor
+    index = ", ".join(map(str, where))
+    return f"{tensor}[{index}]" if tensor.isidentifier() else f"index ({index}) of {tensor}"
+
+
+def expect_scalar(fn: str, tensor: str, value: Any, expected: float, case: str) -> float:
+    """Like :func:`expect_array` for a function that returns one number (a loss)."""
+    if value is None:
+        raise Mismatch(f"{fn}: returned None, expected a float (is a return statement missing?)")
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise Mismatch(f"{fn}: {tensor} is {_describe_type(value)}, expected a float") from None
+    if arr.size != 1:
+        raise Mismatch(
+            f"{fn}: {tensor} has shape {_shape_text(arr.shape)} but expected a single number (shape ()) in case {case}"
+        )
+    return expect_array(fn, tensor, arr.reshape(()), np.asarray(expected), case)
+
+
+def expect_tuple(fn: str, value: Any, names: Sequence[str]) -> tuple:
+    """Check that ``value`` is a tuple (or list) of ``len(names)`` items; return it as a tuple."""
+    want = f"a tuple ({', '.join(names)})"
+    if value is None:
+        raise Mismatch(f"{fn}: returned None, expected {want} (is a return statement missing?)")
+    if not isinstance(value, (tuple, list)):
+        raise Mismatch(f"{fn}: returned {_describe_type(value)}, expected {want}")
+    if len(value) != len(names):
+        raise Mismatch(f"{fn}: returned {len(value)} values, expected {len(names)}: {want}")
+    return tuple(value)
+
+
+def expect_same_twice(fn: str, first: Any, second: Any, names: Sequence[str]) -> None:
+    """Two calls with the same inputs must return the same values (no state kept between calls)."""
+    firsts = first if isinstance(first, tuple) else (first,)
+    seconds = second if isinstance(second, tuple) else (second,)
+    for name, a, b in zip(names, firsts, seconds):
+        a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+        if a.shape == b.shape and np.isfinite(a).all() and rel_error(a, b) >= PASS_BAR:
+            raise Mismatch(
+                f"{fn}: two calls with the same inputs returned different {name} (relative difference "
+                f"{rel_error(a, b):.1e}): it keeps state between calls, e.g. it accumulates into a buffer; "
+                "compute each result afresh (assign with =, do not add with +=)",
+                rel_error(a, b),
+            )
+
+
+#: Frames in these folders are the checker's or NumPy's, not the student's.
+_NOT_STUDENT = (str(Path(__file__).resolve().parent), str(Path(np.__file__).resolve().parent))
+
+
+def _student_line(exc: BaseException) -> str:
+    """``" (line N of FILE)"`` for the deepest frame of the traceback in the student's code, if any."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    frames = [f for f in frames if not str(Path(f.filename).resolve()).startswith(_NOT_STUDENT)]
+    if not frames:
+        return ""
+    return f" (line {frames[-1].lineno} of {frames[-1].filename})"
+
+
+def run_function_check(function: str, check: Callable[[Student], float], namespace: dict[str, Any]) -> FunctionResult:
+    """Run one function's check on a student's namespace and turn the outcome into a verdict.
+
+    ``check(student)`` returns the worst relative error over its cases, or raises
+    :class:`Mismatch` (FAIL), :class:`NotDone` or ``NotImplementedError`` (NOT DONE).
+    Any other exception raised by the student's code is a FAIL that names the exception
+    and the line of the student's file it came from.
+    """
+    student = Student(namespace)
+    try:
+        with np.errstate(all="ignore"):  # overflow in a naive formula is reported as inf/nan, not warned
+            error = check(student)
+    except NotDone as exc:
+        return FunctionResult(function, "NOT DONE", str(exc))
+    except NotImplementedError as exc:
+        return FunctionResult(function, "NOT DONE", f"raises NotImplementedError({str(exc)!r})")
+    except Mismatch as exc:
+        return FunctionResult(function, "FAIL", exc.message, exc.error)
+    except RecursionError as exc:
+        return FunctionResult(function, "FAIL", f"{function}: RecursionError: {exc}")
+    except SystemExit as exc:  # sys.exit() or exit() in the student's code: not the end of the checking
+        return FunctionResult(function, "FAIL", f"{function}: called sys.exit({exc.code!r}){_student_line(exc)}")
+    except Exception as exc:  # the student's code raised: a failure, with the reason and where
+        where = _student_line(exc)
+        return FunctionResult(function, "FAIL", f"{function}: raised {type(exc).__name__}: {exc}{where}")
+    return FunctionResult(function, "PASS", "", error)
+
+
+def exercise_status(results: Sequence[FunctionResult]) -> str:
+    """One verdict for an exercise: FAIL if any function fails, PASS if all pass, else NOT DONE."""
+    statuses = {r.status for r in results}
+    if "FAIL" in statuses:
+        return "FAIL"
+    if statuses == {"PASS"}:
+        return "PASS"
+    return "NOT DONE"
+
+
+def worst_error(results: Sequence[FunctionResult]) -> float | None:
+    """The largest measured relative error: among the failing functions if any fail, else among all.
+
+    ``None`` when none was measured (e.g. the only failure is an exception or a wrong shape).
+    """
+    failing = [r for r in results if r.status == "FAIL"]
+    errors = [r.error for r in (failing or results) if r.error is not None]
+    return max(errors) if errors else None

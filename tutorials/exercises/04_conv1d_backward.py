@@ -1,0 +1,92 @@
+"""Exercise 4 — col2im and the backward pass of Conv1D.
+
+Fill in the code between the ``YOUR CODE`` markers, then run this file (or its cells in a
+notebook): the last cell checks each function against the package and prints PASS, FAIL
+(with what is wrong) or NOT DONE. The worked solution is ``solutions/04_conv1d_backward.py``: try first.
+Run:  python tutorials/exercises/04_conv1d_backward.py
+"""
+
+# %% [markdown]
+# # Exercise 4: the backward pass of Conv1D, with col2im
+#
+# The forward pass of exercise 3, with `cols2 = cols.reshape(C_in*K, N*L_out)` and
+# `W2 = W.reshape(C_out, C_in*K)`, was
+#
+#     out2 = W2 @ cols2 + b[:, None]                       (C_out, N*L_out)
+#
+# so, with `dout2` the upstream gradient laid out the same way, the matrix-product rule gives
+#
+#     dW2 = dout2 @ cols2.T          db = dout2 summed over N and L_out          dcols2 = W2.T @ dout2
+#
+# `dcols` is the gradient of every *window entry*; but a position of `x_pad` appears in
+# several windows (one per tap that reads it), so its gradient is the **sum** over those
+# entries. That scatter-add is **col2im**, the adjoint of im2col:
+#
+#     dx_pad[n, c, p] = sum over (k, t) with t*stride + k*dilation == p of dcols[c, k, n, t]
+#
+# Finally `dx` is `dx_pad` without the padded positions (they were constants, not inputs).
+# Loop over the `K` taps only: for one tap `k` the positions it read are a strided slice.
+
+# %%
+import numpy as np
+
+from msdn_numpy.conv import im2col  # noqa: F401 (the package's; or paste yours from exercise 3)
+from msdn_numpy.exercises import check
+
+
+# %%
+def col2im(dcols: np.ndarray, L_pad: int, stride: int, dilation: int) -> np.ndarray:
+    """Scatter-add window gradients back onto the padded input (the adjoint of im2col).
+
+    Parameters
+    ----------
+    dcols : np.ndarray, shape (C_in, K, N, L_out)
+        Gradient of every window entry, in im2col's layout.
+    L_pad : int
+        Length of the padded input.
+    stride, dilation : int
+
+    Returns
+    -------
+    dx_pad : np.ndarray, shape (N, C_in, L_pad)
+    """
+    # ============================== YOUR CODE HERE ==============================
+    raise NotImplementedError("exercise 4a: write col2im")
+    # ============================== END OF YOUR CODE ============================
+
+
+# %%
+def conv1d_backward(
+    dout: np.ndarray, x_pad: np.ndarray, W: np.ndarray, stride: int, dilation: int, pad_left: int, L: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gradients of ``out[n, o, t] = b[o] + sum_c sum_k W[o, c, k] x_pad[n, c, t*stride + k*dilation]``.
+
+    Parameters
+    ----------
+    dout : np.ndarray, shape (N, C_out, L_out)
+    x_pad : np.ndarray, shape (N, C_in, L_pad)
+        The zero-padded input the forward pass saw.
+    W : np.ndarray, shape (C_out, C_in, K)
+    stride, dilation : int
+    pad_left : int
+        Zeros added on the left (so ``x = x_pad[:, :, pad_left:pad_left + L]``).
+    L : int
+        Length of the unpadded input.
+
+    Returns
+    -------
+    dx : (N, C_in, L), dW : (C_out, C_in, K), db : (C_out,)
+    """
+    # ============================== YOUR CODE HERE ==============================
+    raise NotImplementedError("exercise 4b: write conv1d_backward")
+    # ============================== END OF YOUR CODE ============================
+
+
+# %% [markdown]
+# ## Check your work
+#
+# Compared with the package's `conv.col2im` and `Conv1D.backward` (which `gradcheck`
+# checks against finite differences) on odd sizes, stride, dilation and uneven padding.
+
+# %%
+results = check("04_conv1d_backward", globals())

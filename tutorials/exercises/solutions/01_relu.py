@@ -1,0 +1,76 @@
+"""Exercise 1, worked solution — ReLU forward and backward (warm-up).
+
+Try the exercise (``tutorials/exercises/01_relu.py``) before reading this.
+Run:  python tutorials/exercises/solutions/01_relu.py      (prints PASS for every function)
+"""
+
+# %% [markdown]
+# # Exercise 1: ReLU, forward and backward (warm-up)
+#
+# Every layer of `msdn_numpy` comes as a pair: a forward pass that computes the output, and
+# a backward pass that turns the upstream gradient `dout = dLoss/dout` into `dx = dLoss/dx`,
+# an array of the shape of `x`. ReLU is the simplest pair:
+#
+#     out = max(x, 0)            (elementwise, any shape)
+#     dx  = dout * [x > 0]
+#
+# ReLU has no derivative at `x = 0`; the convention (the package's, PyTorch's) is 0 there.
+# Never modify an input in place: the caller still needs it.
+#
+# Fill in the code between the `YOUR CODE` markers, then run the file (or the cells of the
+# notebook). The last cell checks your functions against the package's `ReLU` and prints
+# PASS / FAIL / NOT DONE for each.
+
+# %%
+import numpy as np
+
+from msdn_numpy.exercises import check
+
+
+# %%
+def relu_forward(x: np.ndarray) -> np.ndarray:
+    """``out = max(x, 0)``, elementwise.
+
+    Parameters
+    ----------
+    x : np.ndarray, any shape
+
+    Returns
+    -------
+    out : np.ndarray, the shape of ``x``
+    """
+    # ============================== YOUR CODE HERE ==============================
+    # np.maximum makes a new array; x itself is left alone
+    return np.maximum(x, 0.0)
+    # ============================== END OF YOUR CODE ============================
+
+
+# %%
+def relu_backward(dout: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """The gradient of ReLU with respect to its input.
+
+    Parameters
+    ----------
+    dout : np.ndarray, the shape of ``x``
+        Upstream gradient ``dLoss/dout``.
+    x : np.ndarray
+        The input the forward pass saw.
+
+    Returns
+    -------
+    dx : np.ndarray, the shape of ``x``
+    """
+    # ============================== YOUR CODE HERE ==============================
+    # slope 1 where x > 0, 0 elsewhere (including x == 0): the gradient passes or is blocked
+    return dout * (x > 0)
+    # ============================== END OF YOUR CODE ============================
+
+
+# %% [markdown]
+# ## Check your work
+#
+# Each function is compared with the package's `ReLU` on a few inputs (with exact zeros in
+# `x`), called twice, and watched for changes to its inputs.
+
+# %%
+results = check("01_relu", globals())
