@@ -21,6 +21,7 @@ from .benchmarks import load_dataset
 from .datasets import DataError, summary_table
 from .metrics import METRIC_NAMES
 from .models import DEFAULT_LABEL_ORDER, MODELS
+from .threads import apply_policy, describe_threads
 from .train import THRESHOLD_MODES, TrainConfig, TrainedModel, config_dict, train_model
 
 LABEL_ORDERS = ("given", "frequency", "cooccurrence", "random")
@@ -216,8 +217,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from .bench import run_bench  # imported here: the benchmark pulls in torch when present
 
     return run_bench(
-        quick=args.quick, json_path=args.json, data_dir=args.data_dir, figures_dir=args.figures, threads=args.threads
-    )
+        quick=args.quick, json_path=args.json, data_dir=args.data_dir, figures_dir=args.figures,
+        threads=args.blas_threads or None,
+    )  # fmt: skip
 
 
 # -- the parser --------------------------------------------------------------------------
@@ -249,6 +251,13 @@ def _add_training(p: argparse.ArgumentParser) -> None:
     t.add_argument("--patience", type=int, help="epochs without validation improvement before stopping")
     t.add_argument("--threshold", choices=THRESHOLD_MODES, help="how decision thresholds are chosen on validation")
     t.add_argument("--dtype", choices=("float32", "float64"))
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an int >= 1, got {text}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -301,14 +310,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", metavar="FILE")
     p.add_argument("--data-dir", default=None, help=DATA_DIR_HELP)
     p.add_argument("--figures", metavar="DIR", help="where the scaling figure goes (default: beside --json)")
-    p.add_argument("--threads", type=int, help="BLAS/torch threads (default: what NumPy's BLAS uses)")
     p.set_defaults(func=cmd_bench)
+
+    for p in sub.choices.values():  # global: every sub-command takes it
+        p.add_argument(
+            "--threads", type=_positive_int, default=None, metavar="N",
+            help="BLAS threads (default: the policy of msdn_numpy.threads, 1; README 'Performance')",
+        )  # fmt: skip
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``msdn`` console script. Returns the exit code."""
     args = build_parser().parse_args(argv)
+    args.blas_threads = apply_policy(args.threads)  # the count now in force, read back (0: not OpenBLAS)
+    if getattr(args, "quiet", True) is False:  # verbose commands say what runs
+        _log_stderr(describe_threads(args.blas_threads, args.threads))
     try:
         return args.func(args)
     except (DataError, persist.ModelFileError, FileNotFoundError, ValueError) as e:
