@@ -3,7 +3,7 @@
 The modules, in the order a learner meets them:
 
 ``layers``          the Module contract; Linear, ReLU, Dropout, Reshape, Sequential, Parallel
-``conv``            Conv1D: the naive loops and the im2col version
+``conv``            Conv1D: the naive loops and the im2col version; MultiScaleConv1D (all kernel sizes at once)
 ``recurrent``       LSTM with backpropagation through time
 ``losses``          binary cross-entropy with logits
 ``optim``           SGD and Adam
@@ -18,10 +18,12 @@ The modules, in the order a learner meets them:
 ``models``          MSDN, RethinkRNN, BRMLP
 ``train``           the training recipe
 ``persist``         model files
+``threads``         the BLAS thread policy (read/set NumPy's OpenBLAS threads)
+``progress``        count and time-left lines for long commands
 ``cli``             the ``msdn`` command
 """
 
-from .conv import Conv1D, Conv1DNaive
+from .conv import Conv1D, Conv1DNaive, MultiScaleConv1D
 from .gradcheck import gradcheck, rel_error
 from .layers import Dropout, Linear, Module, Parallel, ReLU, Reshape, Sequential
 from .losses import BCEWithLogits, sigmoid
@@ -33,6 +35,6 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Adam", "BCEWithLogits", "BRMLP", "Conv1D", "Conv1DNaive", "Dropout", "LSTM", "Linear", "MSDN",
-    "Module", "Parallel", "ReLU", "Reshape", "RethinkRNN", "SGD", "Sequential", "build_model",
+    "Module", "MultiScaleConv1D", "Parallel", "ReLU", "Reshape", "RethinkRNN", "SGD", "Sequential", "build_model",
     "gradcheck", "rel_error", "sigmoid",
 ]  # fmt: skip
