@@ -1,14 +1,30 @@
-"""Timing on a shared machine: interleaved repeats, medians, and fits of how time grows.
+"""Measuring on a shared machine: interleaved repeats, medians, ceilings, slopes, memory peaks.
 
 What :mod:`msdn_numpy.bench` measures with. Kept apart from it because the *how* of a
-measurement (interleave the contenders, take medians, fit slopes) is one idea and the
-*what* (convolutions, epochs, memory) another.
+measurement is one idea and the *what* (convolutions, epochs, memory) another.
+
+Two rules keep a benchmark from printing impossible numbers when other processes share
+the cores:
+
+* **A ceiling measured with what it bounds.** A large square ``numpy.matmul`` is the
+  fastest arithmetic this BLAS does; it runs *interleaved* with the contenders (same
+  rounds, same load), and its best GFLOP/s bounds theirs. A row claiming more GFLOP/s
+  than that ceiling was mismeasured, or its ceiling was (slowed by load the row
+  escaped): either way it cannot be trusted, and :func:`mark_unreliable` marks it
+  instead of letting it stand.
+* **Time cannot shrink as the work grows.** A negative log-log slope of time against
+  size is a measurement artefact: :func:`slope_verdicts` marks it.
 """
 
 from __future__ import annotations
 
+import ctypes
+import gc
+import re
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,6 +35,7 @@ def interleaved_medians(
     repeats: dict[str, int],
     no_warmup: tuple[str, ...] = (),
     cpu: dict[str, float] | None = None,
+    best: dict[str, float] | None = None,
 ) -> dict[str, float]:
     """Median seconds of each contender, the calls interleaved round robin.
 
@@ -32,7 +49,8 @@ def interleaved_medians(
     median CPU seconds of this process per call (``time.process_time``): on a busy
     machine that excludes the time other processes held the core, so with one thread
     it is the steadier measure of the work done (with several threads it adds up the
-    threads, spin-waiting included).
+    threads, spin-waiting included). If ``best`` is a dict, it receives each contender's
+    fastest call (what a ceiling is made of: the machine's demonstrated peak).
     """
     names = list(contenders)
     times: dict[str, list[float]] = {n: [] for n in names}
@@ -50,6 +68,8 @@ def interleaved_medians(
                 cpu_times[n].append(time.process_time() - start_cpu)
     if cpu is not None:
         cpu.update({n: float(np.median(t)) for n, t in cpu_times.items()})
+    if best is not None:
+        best.update({n: float(np.min(t)) for n, t in times.items()})
     return {n: float(np.median(t)) for n, t in times.items()}
 
 
@@ -70,3 +90,73 @@ def affine_fit(x: list[float], y: list[float]) -> tuple[float, float, float]:
     xs, ys = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     b, a = np.polyfit(xs, ys, 1, w=1.0 / ys)
     return float(a), float(b), float(np.max(np.abs(a + b * xs - ys) / ys))
+
+
+# --------------------------------------------------------------------------------------
+# The ceiling, and what it rules out
+# --------------------------------------------------------------------------------------
+def square_matmul(n: int, seed: int = 0) -> tuple[Callable[[], Any], float]:
+    """A ``(n, n) @ (n, n)`` float32 product to interleave as the ceiling, and its flop count ``2 n^3``."""
+    rng = np.random.default_rng(seed)
+    A = rng.standard_normal((n, n)).astype(np.float32)
+    B = rng.standard_normal((n, n)).astype(np.float32)
+    C = np.empty((n, n), dtype=np.float32)
+    return (lambda: np.matmul(A, B, out=C)), 2.0 * n**3
+
+
+def mark_unreliable(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Mark every row whose ``gflops`` exceeds the ``ceiling_gflops`` measured with it.
+
+    Adds ``row["unreliable"] = reason`` (in place) and returns the marked rows. Rows
+    without both numbers are left alone.
+    """
+    marked = []
+    for row in rows:
+        g, ceiling = row.get("gflops"), row.get("ceiling_gflops")
+        if g is not None and ceiling is not None and g > ceiling:
+            row["unreliable"] = (
+                f"{g:.1f} GFLOP/s is above the ceiling measured with it ({ceiling:.1f} GFLOP/s, "
+                f"{g / ceiling:.0%}): impossible, so the row or its ceiling was mismeasured (load)"
+            )
+            marked.append(row)
+    return marked
+
+
+def slope_verdicts(slopes: dict[str, float]) -> dict[str, str]:
+    """``{name: reason}`` for every negative log-log slope (time shrinking as the size grows)."""
+    return {
+        name: f"negative slope {value:.2f}: time fell as the size grew, a measurement artefact (load)"
+        for name, value in slopes.items()
+        if value < 0
+    }
+
+
+# --------------------------------------------------------------------------------------
+# Memory peaks that NumPy and PyTorch alike can be held to
+# --------------------------------------------------------------------------------------
+def _status_bytes(key: str) -> int:
+    match = re.search(rf"^{key}:\s+(\d+) kB", Path("/proc/self/status").read_text(), re.MULTILINE)
+    if match is None:
+        raise OSError(f"no {key} in /proc/self/status")
+    return int(match.group(1)) * 1024
+
+
+def peak_memory(fn: Callable[[], Any]) -> int | None:
+    """Peak resident memory ``fn()`` adds to this process, in bytes (Linux), else ``None``.
+
+    Measured the same way for NumPy and PyTorch (tracemalloc only sees NumPy): hand freed
+    heap memory back to the system (``malloc_trim``), reset the kernel's high-water mark
+    of resident memory (``echo 5 > /proc/self/clear_refs``), run ``fn``, and read the new
+    high-water mark (``VmHWM``) minus the resident memory before.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        gc.collect()
+        ctypes.CDLL(None).malloc_trim(0)
+        Path("/proc/self/clear_refs").write_text("5")
+        before = _status_bytes("VmRSS")
+        fn()
+        return max(_status_bytes("VmHWM") - before, 0)
+    except (OSError, AttributeError):  # no /proc access, or a libc without malloc_trim
+        return None
