@@ -402,6 +402,17 @@ class Conv1D(Module):
     about ``K/stride`` times the size of the input, because ``dW`` needs it. Caching only
     the padded input would save that memory at the price of rebuilding the matrix (one
     more copy) in backward; for MSDN's small label axis speed wins.
+
+    One shortcut: a 1x1 convolution to a single channel (``K = 1``, ``C_out = 1``, stride 1,
+    no padding; MSDN's read-out) is a weighted sum of the channels at every position,
+    ``out[n, 0, t] = b + sum_c W[0, c, 0] x[n, c, t]``, so it skips im2col (a full copy of
+    the input) and col2im::
+
+        out = W[:, :, 0] @ x (per example)        dW[0, c, 0] = sum_{n,t} dout[n, 0, t] x[n, c, t]
+        dx[n, c, t] = W[0, c, 0] dout[n, 0, t]    (a broadcast product)
+
+    Same results; measured 3-5x faster than the im2col path at MSDN's read-out with
+    1,000-4,000 labels (README, "Performance").
     """
 
     def __init__(
@@ -430,6 +441,9 @@ class Conv1D(Module):
         self.stride, self.dilation = int(stride), int(dilation)
         self.padding, self.padding_mode = padding, padding_mode
         self.pad_left, self.pad_right = resolve_padding(padding, self.kernel_size, self.dilation)
+        # the read-out shortcut (see the class docstring); Conv1DNaive never takes it
+        shape = (self.kernel_size, self.C_out, self.stride, self.pad_left, self.pad_right)
+        self._weighted_sum = shape == (1, 1, 1, 0, 0)
 
         rng = as_generator(rng)
         bound = 1.0 / np.sqrt(self.C_in * self.kernel_size)
@@ -469,6 +483,12 @@ class Conv1D(Module):
         N, _, L = x.shape
         L_out = self.output_length(L)  # raises the clear error if the kernel does not fit
         W2 = self.params["W"].reshape(self.C_out, -1).astype(x.dtype, copy=False)  # (C_out, C_in*K)
+        if self._weighted_sum:
+            out = np.matmul(W2, x)  # (1, C_in) @ (N, C_in, L) -> (N, 1, L)
+            if "b" in self.params:
+                out += self.params["b"].astype(x.dtype, copy=False)[:, None]
+            self._cache = x
+            return out
 
         x_pad = pad1d(x, self.pad_left, self.pad_right, self.padding_mode)
         cols = im2col(x_pad, self.kernel_size, self.stride, self.dilation)
@@ -484,10 +504,11 @@ class Conv1D(Module):
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         """``dout (N, C_out, L_out)`` → ``dx (N, C_in, L)``; assigns ``grads["W"]``, ``grads["b"]``."""
+        if self._weighted_sum:
+            return self._weighted_sum_backward(dout)
         cols, (N, _, L), L_pad, L_out = self._cached()
         dout = self._check_dout(dout, (N, self.C_out, L_out), cols.dtype)
         dout2 = dout.transpose(1, 0, 2).reshape(self.C_out, N * L_out)  # (C_out, N*L_out), one copy
-        W2 = self.params["W"].reshape(self.C_out, -1).astype(cols.dtype, copy=False)
 
         # dW2 = dout2 @ cols^T, shape (C_out, C_in*K). OpenBLAS runs this product 15-30%
         # faster with the operand that has more rows on the left (measured at MSDN's shapes),
@@ -497,10 +518,26 @@ class Conv1D(Module):
         if "b" in self.params:
             self.grads["b"] = dout2.sum(axis=1).astype(self.params["b"].dtype, copy=False)
 
-        dcols = (W2.T @ dout2).reshape(self.C_in, self.kernel_size, N, L_out)
+        # dcols = W2^T @ dout2, computed with the rows in tap-major order (k, c) and viewed
+        # back as col2im's (C_in, K, N, L_out): each tap's block is then contiguous in memory,
+        # so col2im's per-tap adds read it in one sweep (measured: up to 10% of the whole
+        # layer at MSDN's short label axes, one thread; no change at long ones).
+        W2_taps = self.params["W"].transpose(0, 2, 1).reshape(self.C_out, -1).astype(cols.dtype)  # (C_out, K*C_in)
+        dcols = (W2_taps.T @ dout2).reshape(self.kernel_size, self.C_in, N, L_out).transpose(1, 0, 2, 3)
         dx_pad = col2im(dcols, L_pad, self.stride, self.dilation)  # (N, C_in, L_pad)
         dx = unpad1d(dx_pad, self.pad_left, self.pad_right, L, self.padding_mode)
         return np.ascontiguousarray(dx)
+
+    def _weighted_sum_backward(self, dout: np.ndarray) -> np.ndarray:
+        """The read-out shortcut's backward (class docstring): no im2col matrix, no col2im."""
+        x = self._cached()
+        dout = self._check_dout(dout, (x.shape[0], 1, x.shape[2]), x.dtype)
+        W = self.params["W"]
+        # dW[0, c, 0] = sum_n (dout[n] @ x[n]^T)[0, c]: one small product per example, then the sum
+        self.grads["W"] = np.matmul(dout, x.transpose(0, 2, 1)).sum(axis=0)[:, :, None].astype(W.dtype, copy=False)
+        if "b" in self.params:
+            self.grads["b"] = dout.sum(axis=(0, 2)).astype(self.params["b"].dtype, copy=False)
+        return W[0, :, 0].astype(x.dtype, copy=False)[None, :, None] * dout  # (N, C_in, L)
 
     def __repr__(self) -> str:
         args = [str(self.C_in), str(self.C_out), f"kernel_size={self.kernel_size}"]
@@ -696,7 +733,11 @@ class MultiScaleConv1D(Module):
             rows = slice(i * self.C_out, (i + 1) * self.C_out)
             self.grads[f"W{k}"] = dW_all[rows, :, o : o + k].astype(self.params[f"W{k}"].dtype)  # a copy
             self.grads[f"b{k}"] = dW_aug[rows, taps].astype(self.params[f"b{k}"].dtype)
-        dcols = (W_aug[:, :taps].T @ dout2).reshape(self.C_in, self.span, N, L)  # the ones row needs no gradient
+        # dcols = W_all^T @ dout2 (the ones row needs no gradient), rows in tap-major order so
+        # that col2im reads each tap's block contiguously (as in Conv1D.backward)
+        W_taps = W_aug[:, :taps].reshape(self.out_channels, self.C_in, self.span).transpose(0, 2, 1)
+        W_taps = W_taps.reshape(self.out_channels, taps)  # (|K|*C_out, S*C_in), a small copy
+        dcols = (W_taps.T @ dout2).reshape(self.span, self.C_in, N, L).transpose(1, 0, 2, 3)
         dx_pad = col2im(dcols, L + self.pad_left + self.pad_right)
         return np.ascontiguousarray(unpad1d(dx_pad, self.pad_left, self.pad_right, L, self.padding_mode))
 
