@@ -537,7 +537,9 @@ class Conv1D(Module):
         self.grads["W"] = np.matmul(dout, x.transpose(0, 2, 1)).sum(axis=0)[:, :, None].astype(W.dtype, copy=False)
         if "b" in self.params:
             self.grads["b"] = dout.sum(axis=(0, 2)).astype(self.params["b"].dtype, copy=False)
-        return W[0, :, 0].astype(x.dtype, copy=False)[None, :, None] * dout  # (N, C_in, L)
+        # (N, C_in, L), laid out C-contiguous whatever dout's layout (a broadcast result would
+        # otherwise follow dout's strides, and every later layer would read it strided)
+        return np.multiply(W[0, :, 0].astype(x.dtype, copy=False)[None, :, None], dout, order="C")
 
     def __repr__(self) -> str:
         args = [str(self.C_in), str(self.C_out), f"kernel_size={self.kernel_size}"]

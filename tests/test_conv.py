@@ -378,6 +378,12 @@ def test_input_is_not_modified_and_output_is_contiguous():
     dx = layer.backward(np.ones_like(out))
     np.testing.assert_array_equal(x, x_copy)
     assert out.flags.c_contiguous and dx.flags.c_contiguous
+    # the read-out shortcut too, even for an upstream gradient that is a strided view
+    readout = Conv1D(3, 1, 1)
+    out = readout.forward(x)
+    dout = np.random.default_rng(1).standard_normal((8, 1, 2)).transpose(2, 1, 0)  # (2, 1, 8), not contiguous
+    dx = readout.backward(dout)
+    assert out.flags.c_contiguous and dx.flags.c_contiguous and dx.shape == x.shape
 
 
 def test_repr():
