@@ -103,6 +103,9 @@ SQUARE = 2048  # the GFLOP/s section's ceiling: (SQUARE, SQUARE) @ (SQUARE, SQUA
 # the ceiling interleaved with the conv and block timings: smaller, as it runs once per round
 # (at one thread a 512-square product already reaches the 2048 one's GFLOP/s on this machine)
 CEILING_N, CEILING_N_QUICK = 1024, 512
+# sub-millisecond contenders are repeated within a sample to last this long (seconds), so
+# that the cold caches left by the contender before them do not dominate (timing.py)
+MIN_SAMPLE = 0.005
 # the label counts of the large-label epochs (delicious ~1,000, EUR-Lex ~4,000), on N examples
 LABEL_SETS, LABEL_SETS_N = (1000, 4000), 512
 LABEL_SETS_QUICK, LABEL_SETS_N_QUICK = (1000,), 64
@@ -262,7 +265,8 @@ def bench_conv(quick: bool, torch: Any, log: Callable[[str], None]) -> list[Row]
         reps = {"im2col": fast_repeats, "naive": naive_repeats, "torch": fast_repeats, "ceiling": fast_repeats}
         c: dict[str, float] = {}
         best: dict[str, float] = {}
-        t = interleaved_medians(fns, {k: reps[k] for k in fns}, no_warmup=("naive",), cpu=c, best=best)
+        t = interleaved_medians(fns, {k: reps[k] for k in fns}, no_warmup=("naive",), cpu=c, best=best,
+                                min_sample=MIN_SAMPLE)  # fmt: skip
         if "naive" in t:
             t["naive"] *= s["N"] / n_naive
             c["naive"] *= s["N"] / n_naive
@@ -348,7 +352,7 @@ def bench_block(quick: bool, log: Callable[[str], None]) -> list[Row]:
         ceiling_flops = _with_ceiling(fns, quick)
         c: dict[str, float] = {}
         best: dict[str, float] = {}
-        t = interleaved_medians(fns, {k: repeats for k in fns}, cpu=c, best=best)
+        t = interleaved_medians(fns, {k: repeats for k in fns}, cpu=c, best=best, min_sample=MIN_SAMPLE)
         # the useful work, the same for both (the fused product also multiplies zeros)
         flops = sum(conv_flops(shape["N"], shape["C_in"], shape["C_out"], k, L) for k in shape["kernel_sizes"])
         name = block_name(**shape, L=L)
@@ -782,7 +786,7 @@ def bench_gflops(quick: bool, log: Callable[[str], None]) -> list[Row]:
         fns[f"{key} products"], flops[f"{key} products"] = products, 3 * f
         fns[f"{key} layer"], flops[f"{key} layer"] = layer, 3 * f
     best: dict[str, float] = {}
-    t = interleaved_medians(fns, {k: repeats for k in fns}, best=best)
+    t = interleaved_medians(fns, {k: repeats for k in fns}, best=best, min_sample=MIN_SAMPLE)
     g = {k: flops[k] / t[k] / 1e9 for k in t}
     ceiling_g = flops["square"] / best["square"] / 1e9  # the best call: the machine's demonstrated peak
     names = {

@@ -36,14 +36,23 @@ def interleaved_medians(
     no_warmup: tuple[str, ...] = (),
     cpu: dict[str, float] | None = None,
     best: dict[str, float] | None = None,
+    min_sample: float = 0.0,
 ) -> dict[str, float]:
-    """Median seconds of each contender, the calls interleaved round robin.
+    """Median seconds per call of each contender, the calls interleaved round robin.
 
     Round ``r`` calls every contender that still has repeats left, starting one
     further along the list each round, so that slow drifts in machine load (other
     processes, CPU frequency) spread over all contenders instead of favouring one.
     Every contender is called once untimed first (warm-up: caches, lazy initialisation),
     except those in ``no_warmup`` (the naive loops: seconds per call, nothing to warm).
+
+    ``min_sample`` (seconds): a contender whose warm-up call was shorter is called
+    ``ceil(min_sample / warm-up time)`` times in a row per sample, and the sample is
+    divided by that number (as ``timeit`` does). Interleaving means each sample starts
+    with caches that the previous contender filled (a large ceiling matmul evicts
+    everything); for sub-millisecond calls that cold start would dominate, while a
+    training loop calls the same layer on warm caches. Repeating the call within the
+    sample amortises the cold start.
 
     Returns the median wall-clock seconds. If ``cpu`` is a dict, it also receives the
     median CPU seconds of this process per call (``time.process_time``): on a busy
@@ -55,17 +64,21 @@ def interleaved_medians(
     names = list(contenders)
     times: dict[str, list[float]] = {n: [] for n in names}
     cpu_times: dict[str, list[float]] = {n: [] for n in names}
+    number = dict.fromkeys(names, 1)
     for n in names:
         if n not in no_warmup:
+            start = time.perf_counter()
             contenders[n]()
+            number[n] = max(1, int(np.ceil(min_sample / max(time.perf_counter() - start, 1e-9))))
     for r in range(max(repeats.values())):
         for i in range(len(names)):
             n = names[(i + r) % len(names)]
             if len(times[n]) < repeats[n]:
                 start, start_cpu = time.perf_counter(), time.process_time()
-                contenders[n]()
-                times[n].append(time.perf_counter() - start)
-                cpu_times[n].append(time.process_time() - start_cpu)
+                for _ in range(number[n]):
+                    contenders[n]()
+                times[n].append((time.perf_counter() - start) / number[n])
+                cpu_times[n].append((time.process_time() - start_cpu) / number[n])
     if cpu is not None:
         cpu.update({n: float(np.median(t)) for n, t in cpu_times.items()})
     if best is not None:

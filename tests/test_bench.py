@@ -11,6 +11,7 @@ measurements (above their ceiling, a negative slope) are marked unreliable, not 
 from __future__ import annotations
 
 import json
+import types
 
 import numpy as np
 import pytest
@@ -153,6 +154,25 @@ def test_contenders_without_torch_run() -> None:
     assert set(conv) == {"im2col", "naive"}
     for f in conv.values():
         f()
+
+
+def test_short_calls_are_repeated_within_a_sample(monkeypatch) -> None:
+    """With min_sample, a call shorter than it is repeated within each sample and the time divided."""
+    clock = [0.0]
+    fake_time = types.SimpleNamespace(perf_counter=lambda: clock[0], process_time=lambda: clock[0])
+    monkeypatch.setattr(timing, "time", fake_time)
+    calls = {"fast": 0, "slow": 0}
+
+    def call(name: str, seconds: float):
+        def run() -> None:
+            calls[name] += 1
+            clock[0] += seconds
+        return run
+
+    t = timing.interleaved_medians({"fast": call("fast", 0.001), "slow": call("slow", 0.010)}, {"fast": 3, "slow": 3},
+                                   min_sample=0.005)  # fmt: skip
+    assert calls == {"fast": 1 + 3 * 5, "slow": 1 + 3}  # warm-up, then 5 calls per sample for the 1 ms one
+    assert t == pytest.approx({"fast": 0.001, "slow": 0.010})  # per call
 
 
 def test_loglog_slope_and_interleaving() -> None:
