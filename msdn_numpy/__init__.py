@@ -3,7 +3,7 @@
 The modules, in the order a learner meets them:
 
 ``layers``          the Module contract; Linear, ReLU, Dropout, Reshape, Sequential, Parallel
-``conv``            Conv1D: the naive loops and the im2col version
+``conv``            Conv1D: the naive loops and the im2col version; MultiScaleConv1D (all kernel sizes at once)
 ``recurrent``       LSTM with backpropagation through time
 ``losses``          binary cross-entropy with logits
 ``optim``           SGD and Adam
@@ -19,10 +19,13 @@ The modules, in the order a learner meets them:
 ``train``           the training recipe
 ``persist``         model files
 ``files``           output files written atomically, output paths checked
+``threads``         the BLAS thread policy (read/set NumPy's OpenBLAS threads)
+``progress``        count and time-left lines for long commands
+``compare``         the comparison of the models over seeds, with paired statistics
 ``cli``             the ``msdn`` command
 """
 
-from .conv import Conv1D, Conv1DNaive
+from .conv import Conv1D, Conv1DNaive, MultiScaleConv1D
 from .gradcheck import PASS_BAR, GradcheckResult, gradcheck, rel_error
 from .layers import Dropout, Linear, Module, Parallel, ReLU, Reshape, Sequential
 from .losses import BCEWithLogits, sigmoid
@@ -34,6 +37,6 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Adam", "BCEWithLogits", "BRMLP", "Conv1D", "Conv1DNaive", "Dropout", "GradcheckResult", "LSTM",
-    "Linear", "MSDN", "Module", "PASS_BAR", "Parallel", "ReLU", "Reshape", "RethinkRNN", "SGD",
-    "Sequential", "build_model", "gradcheck", "rel_error", "sigmoid",
+    "Linear", "MSDN", "Module", "MultiScaleConv1D", "PASS_BAR", "Parallel", "ReLU", "Reshape", "RethinkRNN",
+    "SGD", "Sequential", "Tanh", "build_model", "gradcheck", "rel_error", "sigmoid",
 ]  # fmt: skip

@@ -1,4 +1,4 @@
-"""Speed benchmark: naive loops vs im2col vs PyTorch, one training epoch, scaling, memory.
+"""Speed benchmark: naive loops vs im2col vs PyTorch, the fused block, epochs, large label sets.
 
 Run it with ``msdn bench [--quick] [--json FILE]`` (or ``python -m msdn_numpy bench``).
 One run measures, with the contenders *interleaved* (round robin, so a burst of load
@@ -12,35 +12,51 @@ repeats, never a single timing:
    The naive loops would need ~40 s for one call at ``K=5, L=53``; their cost is exactly
    linear in ``N`` (the outer loop is over examples), so they are timed on a few examples
    and scaled to ``N``. The output says so on every such row.
-2. **One MSDN training epoch** on yeast (the bundled synthetic set without real data):
-   this package vs the same architecture written with ``torch.nn`` (same sizes, same
+2. **The relation block** at MSDN's defaults and training batch (``N=32, C_in=8,
+   C_out=32, K=(1, 3, 5)``, then ReLU): :class:`~msdn_numpy.conv.MultiScaleConv1D` (one
+   im2col, one product) vs the separate ``Conv1D`` branches, as ``L`` grows.
+3. **One MSDN training epoch** on yeast (the bundled synthetic set without real data):
+   this package (as ``models.MSDN`` builds it, and with its relation block swapped for
+   the fused layer) vs the same architecture written with ``torch.nn`` (same sizes, same
    initial weights, same minibatches, Adam, float32, same thread count). Before timing,
    the torch model is checked to be the same function: equal parameter count and equal
    forward outputs (to ~1e-5 in float32) once our weights are copied into it.
-3. **Scaling**: seconds per epoch as the number of labels ``L`` grows (6 → 1000) and as
+4. **Large label sets**: the same epoch on random data with ``L`` = 1,000 and 4,000
+   labels (delicious has 983, EUR-Lex ~4,000): time, peak memory of one epoch (resident
+   memory, the same measure for NumPy and PyTorch), and the time of the default label
+   order at that size.
+5. **Scaling**: seconds per epoch as the number of labels ``L`` grows (6 → 1000) and as
    the number of examples ``N`` grows, on random data; the log-log slope (1 = linear)
    and a log-log figure.
-4. **Memory**: the peak extra memory of an im2col forward+backward (tracemalloc sees
+6. **Memory**: the peak extra memory of an im2col forward+backward (tracemalloc sees
    NumPy's allocations) next to the size of the input.
-5. **GFLOP/s** of the convolution's matrix products vs ``numpy.matmul`` on a large square
+7. **GFLOP/s** of the convolution's matrix products vs ``numpy.matmul`` on a large square
    matrix, the practical ceiling of this machine's BLAS.
 
-Threads: PyTorch is given as many threads as NumPy's BLAS uses (threadpoolctl tells us;
-without it, the core count). Set ``OPENBLAS_NUM_THREADS`` (or pass ``threads=``) to
-change both. On a busy machine, more threads than idle cores makes every multi-threaded
-contender erratic: the output prints the load average and warns.
+No impossible numbers: sections 1, 2 and 7 interleave a square ``numpy.matmul`` (the
+ceiling) with their contenders, and a row whose GFLOP/s exceed the best the ceiling did
+in the same rounds is marked *unreliable* (with the reason) instead of being shown as a
+result; so is a negative scaling slope (see :mod:`msdn_numpy.timing`).
+
+Threads: NumPy's BLAS and PyTorch get the same count: the thread policy
+(:mod:`msdn_numpy.threads`, one thread) unless ``threads=`` / ``msdn bench --threads N``
+says otherwise; the count in force is read back from both libraries and printed, with
+the load average. Progress lines (``[bench 3/13] ...``, with the time left) go to stderr.
 
 The JSON file (``--json``) is ``{"machine": {...}, "checks": {...}, "rows": [...]}`` with
 one row per measurement: ``{"name", "contender", "seconds", "ratio_vs", "ratio"}`` plus
 optional details (``repeats``, ``note``, ``cpu_seconds`` and ``cpu_ratio``: the same
-medians in process CPU time, ``bytes``, ``gflops``, ``axis``). ``ratio`` is this row's
-value divided by that of contender ``ratio_vs`` under the same ``name`` (for GFLOP/s
-rows: divided by the square-matmul ceiling); ``> 1`` means slower (or bigger).
+medians in process CPU time, ``bytes``, ``gflops`` and ``ceiling_gflops``, ``axis``,
+``unreliable``: why the row is not a result). ``ratio`` is this row's value divided by
+that of contender ``ratio_vs`` under the same ``name`` (for GFLOP/s rows: divided by the
+square-matmul ceiling); ``> 1`` means slower (or bigger). ``checks["unreliable"]`` lists
+every row and slope so marked.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import platform
@@ -54,18 +70,26 @@ from typing import Any
 import numpy as np
 
 from .benchmarks import load_dataset
-from .conv import Conv1D, Conv1DNaive
+from .conv import Conv1D, Conv1DNaive, MultiScaleConv1D
 from .files import atomic_write, write_text
+from .label_orders import label_order
+from .layers import Parallel, ReLU, Sequential
 from .losses import BCEWithLogits
 from .models import MSDN
 from .optim import Adam
 from .preprocessing import Standardizer, train_val_split
+from .progress import Progress
+from .threads import BLASNotFound, get_blas_threads, openblas_libraries, policy_threads, set_blas_threads
+from .timing import (
+    affine_fit,
+    interleaved_medians,
+    loglog_slope,
+    mark_unreliable,
+    peak_memory,
+    slope_verdicts,
+    square_matmul,
+)
 from .train import TrainConfig
-
-try:  # optional: NumPy's BLAS thread count
-    import threadpoolctl
-except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
-    threadpoolctl = None
 
 # MSDN-typical convolution shapes: the relation block at batch 256 (d=16 embedding
 # channels in, c=32 channels out) for label counts of emotions (6), yeast (14),
@@ -76,7 +100,16 @@ CONV_LS = (6, 14, 53, 174)
 # the larger shape: more channels and a long label axis (im2col matrix ~82 MB in float32)
 LARGE = dict(N=256, C_in=32, C_out=64, K=5, L=500)
 LARGE_QUICK = dict(N=64, C_in=32, C_out=64, K=5, L=200)
-SQUARE = 2048  # numpy.matmul ceiling: (SQUARE, SQUARE) @ (SQUARE, SQUARE) in float32
+SQUARE = 2048  # the GFLOP/s section's ceiling: (SQUARE, SQUARE) @ (SQUARE, SQUARE) in float32
+# the ceiling interleaved with the conv and block timings: smaller, as it runs once per round
+# (at one thread a 512-square product already reaches the 2048 one's GFLOP/s on this machine)
+CEILING_N, CEILING_N_QUICK = 1024, 512
+# sub-millisecond contenders are repeated within a sample to last this long (seconds), so
+# that the cold caches left by the contender before them do not dominate (timing.py)
+MIN_SAMPLE = 0.005
+# the label counts of the large-label epochs (delicious ~1,000, EUR-Lex ~4,000), on N examples
+LABEL_SETS, LABEL_SETS_N = (1000, 4000), 512
+LABEL_SETS_QUICK, LABEL_SETS_N_QUICK = (1000,), 64
 
 Row = dict[str, Any]
 
@@ -84,26 +117,15 @@ Row = dict[str, Any]
 # --------------------------------------------------------------------------------------
 # Machine, threads, timing
 # --------------------------------------------------------------------------------------
-def numpy_blas_threads() -> int:
-    """Threads NumPy's BLAS uses (threadpoolctl), else the number of cores."""
-    if threadpoolctl is not None:
-        numpy_dir = str(Path(np.__file__).parent)
-        blas = [i for i in threadpoolctl.threadpool_info() if i.get("user_api") == "blas"]
-        # NumPy's own BLAS first: torch or scipy may have loaded another one
-        mine = [i for i in blas if i.get("filepath", "").startswith(numpy_dir)] or blas
-        if mine:
-            return int(mine[0]["num_threads"])
-    return os.cpu_count() or 1
-
-
 def _blas_name() -> str:
-    if threadpoolctl is None:
-        return "unknown (threadpoolctl not installed)"
-    numpy_dir = str(Path(np.__file__).parent)
-    for i in threadpoolctl.threadpool_info():
-        if i.get("user_api") == "blas" and i.get("filepath", "").startswith(numpy_dir):
-            return f"{i.get('internal_api')} {i.get('version')} ({i.get('architecture', '?')})"
-    return "unknown"
+    """NumPy's BLAS as its build reports it, and the library file whose threads we set."""
+    try:
+        info = np.__config__.CONFIG["Build Dependencies"]["blas"]
+        name = f"{info['name']} {info['version']}"
+    except (AttributeError, KeyError, TypeError):
+        name = "unknown"
+    libs = openblas_libraries()
+    return f"{name} ({Path(libs[0].path).name})" if libs else name
 
 
 def _cpu_model() -> str:
@@ -117,11 +139,17 @@ def _cpu_model() -> str:
 
 
 def machine_info(threads: int, torch: Any) -> dict[str, Any]:
-    """What the numbers depend on: CPU, cores, threads, libraries, load."""
+    """What the numbers depend on: CPU, cores, threads (as read back from each library), libraries, load."""
+    try:
+        blas_threads: int | None = get_blas_threads()
+    except BLASNotFound:
+        blas_threads = None
     return {
         "cpu": _cpu_model(),
         "cores": os.cpu_count(),
         "threads": threads,
+        "blas_threads": blas_threads,
+        "torch_threads": torch.get_num_threads() if torch is not None else None,
         "blas": _blas_name(),
         "python": platform.python_version(),
         "numpy": np.__version__,
@@ -129,45 +157,6 @@ def machine_info(threads: int, torch: Any) -> dict[str, Any]:
         "platform": platform.platform(),
         "load_start": [round(v, 2) for v in os.getloadavg()],
     }
-
-
-def interleaved_medians(
-    contenders: dict[str, Callable[[], Any]],
-    repeats: dict[str, int],
-    no_warmup: tuple[str, ...] = (),
-    cpu: dict[str, float] | None = None,
-) -> dict[str, float]:
-    """Median seconds of each contender, the calls interleaved round robin.
-
-    Round ``r`` calls every contender that still has repeats left, starting one
-    further along the list each round, so that slow drifts in machine load (other
-    processes, CPU frequency) spread over all contenders instead of favouring one.
-    Every contender is called once untimed first (warm-up: caches, lazy initialisation),
-    except those in ``no_warmup`` (the naive loops: seconds per call, nothing to warm).
-
-    Returns the median wall-clock seconds. If ``cpu`` is a dict, it also receives the
-    median CPU seconds of this process per call (``time.process_time``): on a busy
-    machine that excludes the time other processes held the core, so with one thread
-    it is the steadier measure of the work done (with several threads it adds up the
-    threads, spin-waiting included).
-    """
-    names = list(contenders)
-    times: dict[str, list[float]] = {n: [] for n in names}
-    cpu_times: dict[str, list[float]] = {n: [] for n in names}
-    for n in names:
-        if n not in no_warmup:
-            contenders[n]()
-    for r in range(max(repeats.values())):
-        for i in range(len(names)):
-            n = names[(i + r) % len(names)]
-            if len(times[n]) < repeats[n]:
-                start, start_cpu = time.perf_counter(), time.process_time()
-                contenders[n]()
-                times[n].append(time.perf_counter() - start)
-                cpu_times[n].append(time.process_time() - start_cpu)
-    if cpu is not None:
-        cpu.update({n: float(np.median(t)) for n, t in cpu_times.items()})
-    return {n: float(np.median(t)) for n, t in times.items()}
 
 
 def _row(name: str, contender: str, seconds: float | None, ratio_vs: str | None = None,
@@ -235,6 +224,23 @@ def _conv_contenders(N: int, C_in: int, C_out: int, K: int, L: int, n_naive: int
     return out
 
 
+def conv_flops(N: int, C_in: int, C_out: int, K: int, L: int) -> float:
+    """Floating-point operations of one 'same' Conv1D forward+backward: three products of
+    ``C_out x C_in*K x N*L`` multiply-adds (forward, dW, dcols), two flops each."""
+    return 3 * 2.0 * C_out * C_in * K * N * L
+
+
+def _with_ceiling(fns: dict[str, Callable[[], Any]], quick: bool) -> float:
+    """Add the ceiling contender to ``fns``; return its flop count."""
+    fns["ceiling"], flops = square_matmul(CEILING_N_QUICK if quick else CEILING_N)
+    return flops
+
+
+def _gflops_fields(flops: float, seconds: float, ceiling_flops: float, best: dict[str, float]) -> dict[str, float]:
+    """``gflops`` of a row and the ``ceiling_gflops`` measured in the same rounds (the ceiling's best call)."""
+    return {"gflops": flops / seconds / 1e9, "ceiling_gflops": ceiling_flops / best["ceiling"] / 1e9}
+
+
 def bench_conv(quick: bool, torch: Any, log: Callable[[str], None]) -> list[Row]:
     """Rows for every MSDN-typical shape and the larger one (see the module docstring)."""
     rows: list[Row] = []
@@ -244,35 +250,44 @@ def bench_conv(quick: bool, torch: Any, log: Callable[[str], None]) -> list[Row]
     large = LARGE_QUICK if quick else LARGE
     shapes = [dict(N=CONV_N, C_in=CONV_C_IN, C_out=CONV_C_OUT, K=k, L=L) for k in CONV_KS for L in CONV_LS]
     shapes.append(large)
+    n_ceiling = CEILING_N_QUICK if quick else CEILING_N
     log(
         f"\n[1] Conv1D forward+backward, float32, median of {fast_repeats} (im2col, torch) / "
         f"{naive_repeats} (naive) interleaved repeats.\n    naive: timed on {n_naive} example(s) and scaled "
-        f"by N/{n_naive} (its cost is linear in N); not timed on the larger shape (minutes)."
+        f"by N/{n_naive} (its cost is linear in N); not timed on the larger shape (minutes).\n"
+        f"    GFLOP/s bounded by a {n_ceiling}x{n_ceiling} numpy.matmul interleaved with each shape (its best call)."
     )
+    progress = Progress(len(shapes), "bench [1] conv")
     for s in shapes:
         name = conv_name(**s)
         is_large = s is large
         fns = _conv_contenders(**s, n_naive=0 if is_large else n_naive, torch=torch)
-        reps = {"im2col": fast_repeats, "naive": naive_repeats, "torch": fast_repeats}
+        ceiling_flops = _with_ceiling(fns, quick)
+        reps = {"im2col": fast_repeats, "naive": naive_repeats, "torch": fast_repeats, "ceiling": fast_repeats}
         c: dict[str, float] = {}
-        t = interleaved_medians(fns, {k: reps[k] for k in fns}, no_warmup=("naive",), cpu=c)
+        best: dict[str, float] = {}
+        t = interleaved_medians(fns, {k: reps[k] for k in fns}, no_warmup=("naive",), cpu=c, best=best,
+                                min_sample=MIN_SAMPLE)  # fmt: skip
         if "naive" in t:
             t["naive"] *= s["N"] / n_naive
             c["naive"] *= s["N"] / n_naive
-        if "torch" in t:
-            rows.append(_timed_row(name, "im2col", t, c, "torch", repeats=fast_repeats))
-        else:
-            rows.append(_timed_row(name, "im2col", t, c, repeats=fast_repeats))
+        flops = conv_flops(**s)
+        g = {k: _gflops_fields(flops, t[k], ceiling_flops, best) for k in ("im2col", "torch") if k in t}
+        shape_rows = [_timed_row(name, "im2col", t, c, "torch" if "torch" in t else None, repeats=fast_repeats,
+                                 **g["im2col"])]  # fmt: skip
         if "naive" in t:
             note = f"timed on {n_naive} of {s['N']} examples, scaled x{s['N'] // n_naive}"
-            rows.append(_timed_row(name, "naive", t, c, "im2col", repeats=naive_repeats, note=note))
+            shape_rows.append(_timed_row(name, "naive", t, c, "im2col", repeats=naive_repeats, note=note))
         if "torch" in t:
-            rows.append(_timed_row(name, "torch", t, c, repeats=fast_repeats))
-        log(_conv_line(s, t, c))
+            shape_rows.append(_timed_row(name, "torch", t, c, repeats=fast_repeats, **g["torch"]))
+        mark_unreliable(shape_rows)
+        rows += shape_rows
+        log(_conv_line(s, t, c, shape_rows))
+        progress.update(f"K={s['K']} L={s['L']}")
     return rows
 
 
-def _conv_line(s: dict, t: dict[str, float], c: dict[str, float]) -> str:
+def _conv_line(s: dict, t: dict[str, float], c: dict[str, float], rows: list[Row]) -> str:
     parts = [f"    K={s['K']} L={s['L']:<4d}" if s["N"] == CONV_N and s["C_in"] == CONV_C_IN else
              f"    large N={s['N']} C_in={s['C_in']} C_out={s['C_out']} K={s['K']} L={s['L']}"]  # fmt: skip
     for k in ("naive", "im2col", "torch"):
@@ -280,13 +295,85 @@ def _conv_line(s: dict, t: dict[str, float], c: dict[str, float]) -> str:
             parts.append(f"{k} {t[k] * 1e3:9.2f} ms")
     if "naive" in t:
         parts.append(f"naive/im2col {t['naive'] / t['im2col']:7.0f}x")
-    if "torch" in t:
+    bad = [r["contender"] for r in rows if "unreliable" in r]
+    if "torch" in t and not bad:
         parts.append(f"im2col/torch {t['im2col'] / t['torch']:5.2f} (cpu time {c['im2col'] / c['torch']:5.2f})")
+    if "gflops" in rows[0] and not bad:
+        parts.append(f"im2col {rows[0]['gflops']:5.1f} of {rows[0]['ceiling_gflops']:5.1f} GFLOP/s")
+    if bad:
+        parts.append(f"UNRELIABLE ({', '.join(bad)} above the ceiling measured with them; see the table)")
     return "  ".join(parts)
 
 
 # --------------------------------------------------------------------------------------
-# 2. One MSDN training epoch: NumPy vs the same network in torch.nn
+# 2. The relation block: fused (one im2col, one product) vs the separate branches
+# --------------------------------------------------------------------------------------
+def msdn_block_shape() -> dict[str, Any]:
+    """The relation block of ``MSDN``'s defaults at the default training batch:
+    ``N`` = batch size, ``C_in`` = embed_dim, ``C_out`` = channels, the kernel sizes."""
+    model = MSDN(1, 2)
+    return dict(N=TrainConfig().batch_size, C_in=model.embed_dim, C_out=model.channels,
+                kernel_sizes=tuple(model.kernel_sizes))  # fmt: skip
+
+
+def block_name(N: int, C_in: int, C_out: int, kernel_sizes: tuple[int, ...], L: int) -> str:
+    return f"relation block N={N} C_in={C_in} C_out={C_out} K={kernel_sizes} L={L}"
+
+
+def _block_contenders(N: int, C_in: int, C_out: int, kernel_sizes: tuple[int, ...], L: int):
+    """fused: ``Sequential(MultiScaleConv1D, ReLU)``; separate: the ``Parallel`` of
+    ``Sequential(Conv1D, ReLU)`` branches as ``models.MSDN`` builds it; same weights, forward+backward."""
+    fused = MultiScaleConv1D(C_in, C_out, kernel_sizes, rng=0)
+    fused_block = Sequential(fused, ReLU()).to(np.float32)
+    separate = Parallel([Sequential(conv, ReLU()) for conv in fused.to_branches()], axis=1).to(np.float32)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((N, C_in, L)).astype(np.float32)
+    dout = rng.standard_normal((N, len(kernel_sizes) * C_out, L)).astype(np.float32)
+
+    def step(block: Any) -> Callable[[], None]:
+        return lambda: (block.forward(x), block.backward(dout))
+
+    return {"fused": step(fused_block), "separate": step(separate)}
+
+
+def bench_block(quick: bool, log: Callable[[str], None]) -> list[Row]:
+    """Fused vs separate relation block at MSDN's defaults, as the label axis grows."""
+    shape = msdn_block_shape()
+    Ls = (14,) if quick else CONV_LS + (1000,)
+    repeats = 5 if quick else 51
+    log(
+        f"\n[2] The relation block (conv + ReLU, forward+backward) at MSDN's defaults, N={shape['N']} "
+        f"C_in={shape['C_in']} C_out={shape['C_out']} K={shape['kernel_sizes']}, float32, median of {repeats}:"
+        f"\n    fused = MultiScaleConv1D (one im2col, one product); separate = one Conv1D per kernel size."
+    )
+    rows: list[Row] = []
+    progress = Progress(len(Ls), "bench [2] block")
+    for L in Ls:
+        fns = _block_contenders(**shape, L=L)
+        ceiling_flops = _with_ceiling(fns, quick)
+        c: dict[str, float] = {}
+        best: dict[str, float] = {}
+        t = interleaved_medians(fns, {k: repeats for k in fns}, cpu=c, best=best, min_sample=MIN_SAMPLE)
+        # the useful work, the same for both (the fused product also multiplies zeros)
+        flops = sum(conv_flops(shape["N"], shape["C_in"], shape["C_out"], k, L) for k in shape["kernel_sizes"])
+        name = block_name(**shape, L=L)
+        block_rows = [
+            _timed_row(name, "fused", t, c, "separate", repeats=repeats, **_gflops_fields(flops, t["fused"],
+                       ceiling_flops, best)),
+            _timed_row(name, "separate", t, c, repeats=repeats, **_gflops_fields(flops, t["separate"],
+                       ceiling_flops, best)),
+        ]  # fmt: skip
+        mark_unreliable(block_rows)
+        rows += block_rows
+        verdict = "UNRELIABLE (above the ceiling; see the table)" if any("unreliable" in r for r in block_rows) else (
+            f"fused/separate {t['fused'] / t['separate']:.2f} (cpu time {c['fused'] / c['separate']:.2f})")  # fmt: skip
+        log(f"    L={L:<5d} fused {t['fused'] * 1e3:8.3f} ms  separate {t['separate'] * 1e3:8.3f} ms  {verdict}")
+        progress.update(f"L={L}")
+    return rows
+
+
+# --------------------------------------------------------------------------------------
+# 3. One MSDN training epoch: NumPy vs the same network in torch.nn
 # --------------------------------------------------------------------------------------
 def build_torch_msdn(model: MSDN, torch: Any) -> Any:
     """The same architecture as ``model`` in ``torch.nn``, with ``model``'s weights copied in.
@@ -391,8 +478,26 @@ def torch_epoch(tm: Any, opt: Any, X: Any, T: Any, order: Any, batch_size: int, 
     return total / len(X)
 
 
-def _epoch_contenders(X: np.ndarray, Y: np.ndarray, torch: Any, seed: int = 0):
-    """numpy/torch closures each running one epoch of MSDN (defaults) on ``X, Y``.
+def fused_msdn(model: MSDN) -> MSDN | None:
+    """A copy of ``model`` whose relation block is ``Sequential(MultiScaleConv1D, ReLU)`` with the same weights.
+
+    The same function (tests: to 1e-12 in float64), so the epoch can be timed both ways
+    without touching :mod:`msdn_numpy.models`. ``None`` when the model's relation block
+    is not the ``Parallel`` of ``Sequential(Conv1D, ReLU)`` branches (nothing to swap).
+    """
+    relations = getattr(model, "relations", None)
+    if not isinstance(relations, Parallel):
+        return None
+    twin = copy.deepcopy(model)
+    convs = [branch.layers[0] for branch in twin.relations.branches]
+    twin.relations = Sequential(MultiScaleConv1D.from_branches(convs), ReLU())
+    return twin
+
+
+def _epoch_contenders(X: np.ndarray, Y: np.ndarray, torch: Any, seed: int = 0, fused: bool = False):
+    """Closures each running one epoch of MSDN (defaults) on ``X, Y``: ``numpy`` (``models.MSDN``
+    as built), ``numpy fused`` (its relation block swapped for the fused layer; only when
+    ``fused``) and ``torch``. Same initial weights and minibatches for all.
 
     Returns the closures and the torch-equivalence checks (empty without torch).
     """
@@ -400,10 +505,14 @@ def _epoch_contenders(X: np.ndarray, Y: np.ndarray, torch: Any, seed: int = 0):
     X = X.astype(np.float32)
     T = Y.astype(np.float32)
     model = MSDN(X.shape[1], Y.shape[1], seed=seed).to(np.float32)
-    opt = Adam(model, lr=config.lr, weight_decay=config.weight_decay)
+    twin = fused_msdn(model) if fused else None
     loss = BCEWithLogits()
     order = np.random.default_rng(seed + 1).permutation(len(X))
-    fns = {"numpy": lambda: numpy_epoch(model, opt, loss, X, T, order, config.batch_size)}
+    fns: dict[str, Callable[[], Any]] = {}
+    for key, m in (("numpy", model), ("numpy fused", twin)):
+        if m is not None:
+            opt = Adam(m, lr=config.lr, weight_decay=config.weight_decay)
+            fns[key] = lambda m=m, opt=opt: numpy_epoch(m, opt, loss, X, T, order, config.batch_size)
     checks: dict[str, Any] = {}
     if torch is not None:
         tm = build_torch_msdn(model, torch)
@@ -430,14 +539,36 @@ def epoch_data(data_dir: str | None) -> tuple[str, np.ndarray, np.ndarray, str]:
     return train.name, Standardizer().fit(fit_part.X).transform(fit_part.X), fit_part.Y, why
 
 
+def _epoch_rows(name: str, t: dict[str, float], c: dict[str, float], repeats: int,
+                memory: dict[str, int | None] | None = None) -> tuple[list[Row], str]:  # fmt: skip
+    """Rows (every NumPy contender's ratio against torch) and a one-line summary of one epoch measurement."""
+    rows, parts = [], []
+    for k in ("numpy", "numpy fused", "torch"):
+        if k not in t:
+            continue
+        extra: dict[str, Any] = {"repeats": repeats}
+        if memory is not None and memory.get(k) is not None:
+            extra["bytes"] = memory[k]
+            extra["note"] = "bytes: peak resident memory of one epoch"
+        rows.append(_timed_row(name, k, t, c, "torch" if k != "torch" and "torch" in t else None, **extra))
+        mem = f", peak {memory[k] / 2**20:.0f} MiB" if memory is not None and memory.get(k) is not None else ""
+        parts.append(f"{k} {t[k]:.3f} s{mem}")
+    for k in ("numpy", "numpy fused"):
+        if k in t and "torch" in t:
+            parts.append(f"{k}/torch {t[k] / t['torch']:.2f} (cpu time {c[k] / c['torch']:.2f})")
+    if "numpy fused" in t:
+        parts.append(f"fused/numpy {t['numpy fused'] / t['numpy']:.2f}")
+    return rows, "    " + "  ".join(parts)
+
+
 def bench_epoch(data_dir: str | None, quick: bool, torch: Any, log: Callable[[str], None]):
     """Rows for one training epoch, and the torch-equivalence checks."""
     name_ds, X, Y, why = epoch_data(data_dir)
     repeats = 3 if quick else 9
-    fns, checks = _epoch_contenders(X, Y, torch)
+    fns, checks = _epoch_contenders(X, Y, torch, fused=True)
     cfg = TrainConfig()
     log(
-        f"\n[2] One MSDN training epoch on {name_ds}: {len(X)} examples, D={X.shape[1]}, L={Y.shape[1]}, "
+        f"\n[3] One MSDN training epoch on {name_ds}: {len(X)} examples, D={X.shape[1]}, L={Y.shape[1]}, "
         f"batch {cfg.batch_size}, Adam, float32, MSDN defaults; median of {repeats} interleaved epochs."
         + (f"\n    {why}" if why else "")
     )
@@ -450,41 +581,51 @@ def bench_epoch(data_dir: str | None, quick: bool, torch: Any, log: Callable[[st
         )
     c: dict[str, float] = {}
     t = interleaved_medians(fns, {k: repeats for k in fns}, cpu=c)
-    name = f"msdn epoch {name_ds}"
-    rows = [_timed_row(name, "numpy", t, c, "torch" if "torch" in t else None, repeats=repeats)]
-    line = f"    numpy {t['numpy']:.3f} s"
-    if "torch" in t:
-        rows.append(_timed_row(name, "torch", t, c, repeats=repeats))
-        line += (
-            f"  torch {t['torch']:.3f} s  numpy/torch {t['numpy'] / t['torch']:.2f}"
-            f" (cpu time {c['numpy'] / c['torch']:.2f})"
-        )
+    rows, line = _epoch_rows(f"msdn epoch {name_ds}", t, c, repeats)
     log(line)
     return rows, checks
 
 
 # --------------------------------------------------------------------------------------
-# 3. Scaling in L and N
+# 4. Large label sets: one epoch at L = 1,000 and 4,000, and its memory
 # --------------------------------------------------------------------------------------
-def loglog_slope(x: list[float], y: list[float]) -> float:
-    """Least-squares slope of ``log y`` against ``log x`` (1 = linear growth)."""
-    return float(np.polyfit(np.log(x), np.log(y), 1)[0])
+def label_set_data(N: int, L: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Random standardised features ``X (N, 100)`` and sparse labels ``Y (N, L)``: 2% of
+    the labels on per example (cardinality 0.02 L), as in large real sets."""
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((N, 100)).astype(np.float32), (rng.random((N, L)) < 0.02).astype(np.float32)
 
 
-def affine_fit(x: list[float], y: list[float]) -> tuple[float, float, float]:
-    """Least squares ``y = a + b x`` on *relative* errors: returns ``(a, b, max relative residual)``.
+def bench_label_sets(quick: bool, torch: Any, log: Callable[[str], None]) -> list[Row]:
+    """One MSDN epoch (numpy, numpy fused, torch) at each large L: time and peak memory; and the label order's time."""
+    Ls, N = (LABEL_SETS_QUICK, LABEL_SETS_N_QUICK) if quick else (LABEL_SETS, LABEL_SETS_N)
+    repeats = 1 if quick else 3
+    log(
+        f"\n[4] Large label sets: one MSDN epoch (defaults, batch {TrainConfig().batch_size}) on random data, "
+        f"N={N}, D=100, 2% of labels on; median of {repeats}; peak memory = extra resident memory of one epoch "
+        "(measured alike for NumPy and torch); label order = the default 'cooccurrence' order of Y."
+    )
+    rows: list[Row] = []
+    progress = Progress(len(Ls), "bench [4] labels")
+    for L in Ls:
+        X, Y = label_set_data(N, L)
+        fns, _ = _epoch_contenders(X, Y, torch, fused=True)
+        c: dict[str, float] = {}
+        t = interleaved_medians(fns, {k: repeats for k in fns}, cpu=c)
+        memory = {k: peak_memory(fn) for k, fn in fns.items()}
+        epoch_rows, line = _epoch_rows(f"msdn epoch random N={N} L={L}", t, c, repeats, memory)
+        start = time.perf_counter()
+        label_order(Y, "cooccurrence")
+        seconds = time.perf_counter() - start
+        rows += epoch_rows + [_row(f"label order cooccurrence N={N} L={L}", "numpy", seconds, note="one call")]
+        log(f"    L={L:<5d}" + line.strip() + f"  label order {seconds:.2f} s")
+        progress.update(f"L={L}")
+    return rows
 
-    Epoch time is *affine* in L: a fixed per-batch cost (encoder, optimiser, Python calls)
-    plus a part proportional to L. A small residual shows the growth is linear even
-    where the fixed part pulls the log-log slope below 1. The residuals are weighted by
-    ``1/y`` so that the small-x points, which carry the intercept, count as much as the
-    large ones.
-    """
-    xs, ys = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    b, a = np.polyfit(xs, ys, 1, w=1.0 / ys)
-    return float(a), float(b), float(np.max(np.abs(a + b * xs - ys) / ys))
 
-
+# --------------------------------------------------------------------------------------
+# 5. Scaling in L and N
+# --------------------------------------------------------------------------------------
 def bench_scaling(quick: bool, torch: Any, log: Callable[[str], None]) -> tuple[list[Row], dict[str, Any]]:
     """Seconds per epoch on random data as L grows (N fixed) and as N grows (L fixed)."""
     D = 100
@@ -493,9 +634,10 @@ def bench_scaling(quick: bool, torch: Any, log: Callable[[str], None]) -> tuple[
     else:
         Ls, N_for_L, Ns, L_for_N, repeats = (6, 14, 53, 174, 500, 1000), 512, (512, 1024, 2048, 4096, 8192), 14, 5
     log(
-        f"\n[3] Scaling: seconds per epoch on random data (D={D}, MSDN defaults, batch {TrainConfig().batch_size}), "
+        f"\n[5] Scaling: seconds per epoch on random data (D={D}, MSDN defaults, batch {TrainConfig().batch_size}), "
         f"median of {repeats}:\n    L in {list(Ls)} at N={N_for_L}; N in {list(Ns)} at L={L_for_N}."
     )
+    progress = Progress(len(Ls) + len(Ns), "bench [5] scaling")
     rows: list[Row] = []
     series: dict[str, dict[str, list[float]]] = {"L": {}, "N": {}}
     cpu_series: dict[str, dict[str, list[float]]] = {"L": {}, "N": {}}
@@ -515,7 +657,8 @@ def bench_scaling(quick: bool, torch: Any, log: Callable[[str], None]) -> tuple[
             series[axis].setdefault(k, []).append(v)
             cpu_series[axis].setdefault(k, []).append(c[k])
         log(f"    N={N:<5d} L={L:<5d} " + "  ".join(f"{k} {v:7.3f} s" for k, v in t.items()))
-    slopes = {}
+        progress.update(f"N={N} L={L}")
+    slopes, fits = {}, {}
     for axis, xs in (("L", Ls), ("N", Ns)):
         for k, ys in series[axis].items():
             slopes[f"{k} vs {axis}"] = loglog_slope(list(xs), ys)
@@ -524,13 +667,16 @@ def bench_scaling(quick: bool, torch: Any, log: Callable[[str], None]) -> tuple[
             slopes[f"{k} vs {axis} (upper half)"] = loglog_slope(list(xs[half:]), ys[half:])
             slopes[f"{k} vs {axis} (cpu time)"] = loglog_slope(list(xs), cpu_series[axis][k])
             a, _, resid = affine_fit(list(xs), ys)
-            slopes[f"{k} vs {axis}: fixed share at {axis}={xs[0]}"] = a / ys[0]
-            slopes[f"{k} vs {axis}: affine fit max residual"] = resid
+            fits[f"{k} vs {axis}: fixed share at {axis}={xs[0]}"] = a / ys[0]
+            fits[f"{k} vs {axis}: affine fit max residual"] = resid
+    unreliable = slope_verdicts(slopes)
     log("    log-log slopes (1 = linear) and affine fits:")
     for k, v in slopes.items():
+        log(f"      {k:<40s} " + (f"UNRELIABLE: {unreliable[k]}" if k in unreliable else f"{v:6.2f}"))
+    for k, v in fits.items():
         log(f"      {k:<40s} {v:6.2f}")
-    return rows, {"slopes": slopes, "Ls": list(Ls), "Ns": list(Ns), "N_for_L": N_for_L, "L_for_N": L_for_N,
-                  "series": series}  # fmt: skip
+    return rows, {"slopes": slopes, "fits": fits, "unreliable_slopes": unreliable, "Ls": list(Ls), "Ns": list(Ns),
+                  "N_for_L": N_for_L, "L_for_N": L_for_N, "series": series}  # fmt: skip
 
 
 def scaling_figure(scaling: dict[str, Any], path: Path) -> Path | None:
@@ -548,7 +694,9 @@ def scaling_figure(scaling: dict[str, Any], path: Path) -> Path | None:
         (axes[1], "N", scaling["Ns"], f"L={scaling['L_for_N']}"),
     ):
         for k, ys in scaling["series"][axis].items():
-            ax.loglog(xs, ys, "o-", label=f"{k} (slope {scaling['slopes'][f'{k} vs {axis}']:.2f})")
+            key = f"{k} vs {axis}"
+            slope = "unreliable" if key in scaling["unreliable_slopes"] else f"{scaling['slopes'][key]:.2f}"
+            ax.loglog(xs, ys, "o-", label=f"{k} (slope {slope})")
         ref = np.asarray(xs, dtype=float)
         ys0 = scaling["series"][axis]["numpy"]
         ax.loglog(ref, ys0[-1] * ref / ref[-1], "k:", label="linear (slope 1)")
@@ -567,7 +715,7 @@ def scaling_figure(scaling: dict[str, Any], path: Path) -> Path | None:
 
 
 # --------------------------------------------------------------------------------------
-# 4. Memory, 5. GFLOP/s
+# 6. Memory, 7. GFLOP/s
 # --------------------------------------------------------------------------------------
 def bench_memory(quick: bool, log: Callable[[str], None]) -> list[Row]:
     """Peak memory NumPy allocates during one im2col forward and forward+backward."""
@@ -598,7 +746,7 @@ def bench_memory(quick: bool, log: Callable[[str], None]) -> list[Row]:
              note="on top of the forward cache"),
     ]  # fmt: skip
     log(
-        f"\n[4] Memory (tracemalloc) of im2col at N={s['N']} C_in={s['C_in']} C_out={s['C_out']} "
+        f"\n[6] Memory (tracemalloc) of im2col at N={s['N']} C_in={s['C_in']} C_out={s['C_out']} "
         f"K={s['K']} L={s['L']}: input {x.nbytes / 2**20:.1f} MiB; forward peak {peak_fwd / 2**20:.1f} MiB "
         f"({peak_fwd / x.nbytes:.1f}x input; the im2col matrix alone is {s['K']}x); backward peak "
         f"{peak_bwd / 2**20:.1f} MiB more ({peak_bwd / x.nbytes:.1f}x input)"
@@ -639,8 +787,10 @@ def bench_gflops(quick: bool, log: Callable[[str], None]) -> list[Row]:
 
         fns[f"{key} products"], flops[f"{key} products"] = products, 3 * f
         fns[f"{key} layer"], flops[f"{key} layer"] = layer, 3 * f
-    t = interleaved_medians(fns, {k: repeats for k in fns})
+    best: dict[str, float] = {}
+    t = interleaved_medians(fns, {k: repeats for k in fns}, best=best, min_sample=MIN_SAMPLE)
     g = {k: flops[k] / t[k] / 1e9 for k in t}
+    ceiling_g = flops["square"] / best["square"] / 1e9  # the best call: the machine's demonstrated peak
     names = {
         "square": f"numpy.matmul {n}x{n} float32",
         "msdn products": "conv products (3 matmuls) " + conv_name(**shapes["msdn"]).removeprefix("conv1d fwd+bwd "),
@@ -649,12 +799,19 @@ def bench_gflops(quick: bool, log: Callable[[str], None]) -> list[Row]:
         "large layer": "conv layer fwd+bwd " + conv_name(**shapes["large"]).removeprefix("conv1d fwd+bwd "),
     }
     ceiling = names["square"]
-    rows = [_row(names["square"], "gflops", t["square"], gflops=g["square"], repeats=repeats)]
-    log(f"\n[5] GFLOP/s (median of {repeats}); ceiling numpy.matmul {n}x{n} float32: {g['square']:.1f} GFLOP/s")
+    rows = [_row(names["square"], "gflops", t["square"], gflops=g["square"], best_gflops=ceiling_g, repeats=repeats)]
+    log(
+        f"\n[7] GFLOP/s (median of {repeats}, interleaved); ceiling numpy.matmul {n}x{n} float32: "
+        f"{ceiling_g:.1f} GFLOP/s (its best call; median {g['square']:.1f})"
+    )
     for k in list(names)[1:]:
-        rows.append(_row(names[k], "gflops", t[k], "gflops/" + ceiling, g[k] / g["square"], gflops=g[k],
-                         repeats=repeats))  # fmt: skip
-        log(f"    {names[k]:<78s} {g[k]:6.1f} GFLOP/s ({g[k] / g['square']:.0%} of the ceiling)")
+        row = _row(names[k], "gflops", t[k], "gflops/" + ceiling, g[k] / ceiling_g, gflops=g[k],
+                   ceiling_gflops=ceiling_g, repeats=repeats)  # fmt: skip
+        mark_unreliable([row])
+        rows.append(row)
+        share = f"({g[k] / ceiling_g:.0%} of the ceiling)"
+        shown = "UNRELIABLE: " + row["unreliable"] if "unreliable" in row else share
+        log(f"    {names[k]:<78s} {g[k]:6.1f} GFLOP/s {shown}")
     return rows
 
 
@@ -662,24 +819,45 @@ def bench_gflops(quick: bool, log: Callable[[str], None]) -> list[Row]:
 # The whole run
 # --------------------------------------------------------------------------------------
 def format_table(rows: list[Row]) -> str:
-    """The rows as a fixed-width text table (seconds in ms, ratios, notes)."""
+    """The rows as a fixed-width text table (seconds in ms, ratios, notes).
+
+    An unreliable row (see :func:`msdn_numpy.timing.mark_unreliable`) shows ``unrel.``
+    instead of its ratio, and the reason instead of its GFLOP/s: it is not a result.
+    """
     lines = [f"{'name':<62s} {'contender':<14s} {'ms':>11s} {'ratio':>8s} {'cpu ms':>11s} {'cpu ratio':>9s}  vs / note"]
     for r in rows:
+        bad = "unreliable" in r
         ms = f"{r['seconds'] * 1e3:11.3f}" if r["seconds"] is not None else f"{'':>11s}"
-        ratio = f"{r['ratio']:8.2f}" if r["ratio"] is not None else f"{'':>8s}"
+        ratio = f"{'unrel.':>8s}" if bad else f"{r['ratio']:8.2f}" if r["ratio"] is not None else f"{'':>8s}"
         cpu_ms = f"{r['cpu_seconds'] * 1e3:11.3f}" if "cpu_seconds" in r else f"{'':>11s}"
-        cpu_ratio = f"{r['cpu_ratio']:9.2f}" if "cpu_ratio" in r else f"{'':>9s}"
+        cpu_ratio = f"{'unrel.':>9s}" if bad and "cpu_ratio" in r else f"{r['cpu_ratio']:9.2f}" if "cpu_ratio" in r \
+            else f"{'':>9s}"  # fmt: skip
         extra = []
         if r["ratio_vs"]:
             extra.append(f"/{r['ratio_vs']}")
-        if "gflops" in r:
-            extra.append(f"{r['gflops']:.1f} GFLOP/s")
+        if bad:
+            extra.append("UNRELIABLE: " + r["unreliable"])
+        elif "gflops" in r:
+            ceiling = f" (ceiling {r['ceiling_gflops']:.1f})" if "ceiling_gflops" in r else ""
+            extra.append(f"{r['gflops']:.1f} GFLOP/s{ceiling}")
         if "bytes" in r:
             extra.append(f"{r['bytes'] / 2**20:.1f} MiB")
         if "note" in r:
             extra.append(r["note"])
         lines.append(f"{r['name']:<62s} {r['contender']:<14s} {ms} {ratio} {cpu_ms} {cpu_ratio}  {'; '.join(extra)}")
     return "\n".join(lines)
+
+
+def _apply_threads(threads: int, torch: Any) -> tuple[int | None, int | None]:
+    """Give NumPy's BLAS and torch ``threads`` threads; return their previous counts (to restore)."""
+    try:
+        old_blas: int | None = set_blas_threads(threads)
+    except BLASNotFound:
+        old_blas = None
+    old_torch = torch.get_num_threads() if torch is not None else None
+    if torch is not None:
+        torch.set_num_threads(threads)
+    return old_blas, old_torch
 
 
 def run_bench(
@@ -705,44 +883,19 @@ def run_bench(
         Where ``bench-scaling.png`` goes. Default: next to the JSON file when there is
         one, else ``bench_figures/`` in the current directory.
     threads : int, optional
-        Threads for NumPy's BLAS *and* PyTorch. Default: what NumPy's BLAS uses now.
+        Threads for NumPy's BLAS *and* PyTorch. Default: the thread policy
+        (:func:`msdn_numpy.threads.policy_threads`, one thread). Both counts are restored after.
     """
     torch = _import_torch()
-    threads = threads or numpy_blas_threads()
-    machine = machine_info(threads, torch)
-    log(
-        f"msdn bench{' --quick' if quick else ''}: {machine['cpu']}, {machine['cores']} cores, {threads} thread(s) "
-        f"for NumPy's BLAS ({machine['blas']}) and torch ({machine['torch'] or 'not installed: torch rows skipped'})"
-    )
-    load = machine["load_start"]
-    log(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (1, 5, 15 min)")
-    if load[0] > (machine["cores"] or 1) - threads + 0.5:
-        log(
-            f"warning: the machine is busy (load {load[0]:.1f} on {machine['cores']} cores) and {threads} thread(s) "
-            "compete with other processes: timings are noisy"
-            + ("; OPENBLAS_NUM_THREADS=1 (both libraries then use 1 thread) helps" if threads > 1 else "")
-        )
-    old_torch_threads = torch.get_num_threads() if torch is not None else None
-    limits = threadpoolctl.threadpool_limits(limits=threads, user_api="blas") if threadpoolctl else None
-    if torch is not None:
-        torch.set_num_threads(threads)
-    start = time.perf_counter()
+    threads = policy_threads(threads)
+    old_blas, old_torch = _apply_threads(threads, torch)
     try:
-        rows = bench_conv(quick, torch, log)
-        epoch_rows, checks = bench_epoch(data_dir, quick, torch, log)
-        rows += epoch_rows
-        scaling_rows, scaling = bench_scaling(quick, torch, log)
-        rows += scaling_rows
-        rows += bench_memory(quick, log)
-        rows += bench_gflops(quick, log)
+        rows, checks, machine, scaling = _run_sections(quick, data_dir, threads, torch, log)
     finally:
-        if limits is not None:
-            limits.restore_original_limits()
+        if old_blas is not None:
+            set_blas_threads(old_blas)
         if torch is not None:
-            torch.set_num_threads(old_torch_threads)
-    machine["load_end"] = [round(v, 2) for v in os.getloadavg()]
-    machine["bench_seconds"] = round(time.perf_counter() - start, 1)
-    checks["slopes"] = scaling["slopes"]
+            torch.set_num_threads(old_torch)
 
     if figures_dir is not None:
         fig_path = Path(figures_dir) / "bench-scaling.png"
@@ -754,6 +907,12 @@ def run_bench(
     checks["figure"] = str(written) if written else None
 
     log("\n" + format_table(rows))
+    unreliable = checks["unreliable"]
+    if unreliable:
+        log(
+            f"\n{len(unreliable)} measurement(s) marked UNRELIABLE (not results; see above): the machine was too busy "
+            "for them. Re-run when `cat /proc/loadavg` is below the number of idle cores."
+        )
     log(f"\nload average at the end {machine['load_end'][0]:.2f}; benchmark took {machine['bench_seconds']:.0f} s")
     log(f"scaling figure: {written}" if written else "scaling figure: skipped (matplotlib not installed)")
     if json_path is not None:
@@ -762,15 +921,52 @@ def run_bench(
     return 0
 
 
+def _run_sections(quick: bool, data_dir: str | None, threads: int, torch: Any, log: Callable[[str], None]):
+    """Every section with the threads already set: ``(rows, checks, machine, scaling)``."""
+    machine = machine_info(threads, torch)
+    log(
+        f"msdn bench{' --quick' if quick else ''}: {machine['cpu']}, {machine['cores']} cores; threads in force "
+        f"(read back): NumPy's BLAS {machine['blas_threads'] or 'not settable'} ({machine['blas']}), torch "
+        f"{machine['torch_threads'] if torch is not None else '-'} "
+        f"({machine['torch'] or 'not installed: its rows skipped'})"
+    )
+    load = machine["load_start"]
+    log(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (1, 5, 15 min)")
+    if load[0] > (machine["cores"] or 1) - threads + 0.5:
+        log(
+            f"warning: the machine is busy (load {load[0]:.1f} on {machine['cores']} cores) and {threads} thread(s) "
+            "compete with other processes: timings are noisy"
+            + ("; --threads 1 (both libraries then use 1 thread) helps" if threads > 1 else "")
+        )
+    start = time.perf_counter()
+    rows = bench_conv(quick, torch, log)
+    rows += bench_block(quick, log)
+    epoch_rows, checks = bench_epoch(data_dir, quick, torch, log)
+    rows += epoch_rows
+    rows += bench_label_sets(quick, torch, log)
+    scaling_rows, scaling = bench_scaling(quick, torch, log)
+    rows += scaling_rows
+    rows += bench_memory(quick, log)
+    rows += bench_gflops(quick, log)
+    machine["load_end"] = [round(v, 2) for v in os.getloadavg()]
+    machine["bench_seconds"] = round(time.perf_counter() - start, 1)
+    checks["slopes"] = scaling["slopes"]
+    checks["fits"] = scaling["fits"]
+    checks["unreliable"] = [
+        {"name": r["name"], "contender": r["contender"], "why": r["unreliable"]} for r in rows if "unreliable" in r
+    ] + [{"name": "slope " + k, "contender": "slope", "why": why} for k, why in scaling["unreliable_slopes"].items()]
+    return rows, checks, machine, scaling
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``python -m msdn_numpy.bench``: the same as ``msdn bench``, plus ``--figures`` and ``--threads``."""
+    """``python -m msdn_numpy.bench``: the same as ``msdn bench``."""
     p = argparse.ArgumentParser(prog="python -m msdn_numpy.bench", description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="small shapes, few repeats (seconds)")
     p.add_argument("--json", metavar="FILE")
     p.add_argument("--data-dir", default=None)
     p.add_argument("--figures", metavar="DIR", help="folder of bench-scaling.png (default: next to --json, "
                    "else bench_figures/)")  # fmt: skip
-    p.add_argument("--threads", type=int, help="threads for NumPy's BLAS and torch (default: NumPy's BLAS count)")
+    p.add_argument("--threads", type=int, help="threads for NumPy's BLAS and torch (default: the policy, 1)")
     args = p.parse_args(argv)
     return run_bench(args.quick, args.json, args.data_dir, args.figures, args.threads)
 

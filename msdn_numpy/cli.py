@@ -27,6 +27,7 @@ from .datasets import DataError, summary_table
 from .files import OutputError, atomic_write, check_output, write_text
 from .metrics import METRIC_NAMES
 from .models import DEFAULT_LABEL_ORDER, MODELS
+from .threads import apply_policy, describe_threads
 from .train import THRESHOLD_MODES, TrainConfig, TrainedModel, config_dict, train_model
 
 LABEL_ORDERS = ("given", "frequency", "cooccurrence", "random")
@@ -306,8 +307,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from .bench import run_bench  # imported here: the benchmark pulls in torch when present
 
     return run_bench(
-        quick=args.quick, json_path=args.json, data_dir=args.data_dir, figures_dir=args.figures, threads=args.threads
-    )
+        quick=args.quick, json_path=args.json, data_dir=args.data_dir, figures_dir=args.figures,
+        threads=args.blas_threads or None,
+    )  # fmt: skip
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
@@ -472,7 +474,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", metavar="FILE", help="write the results as JSON (replaces FILE)")
     p.add_argument("--data-dir", default=None, help=DATA_DIR_HELP)
     p.add_argument("--figures", metavar="DIR", help="where the scaling figure goes (default: beside --json)")
-    p.add_argument("--threads", type=int_in(1, 1024), help="BLAS/torch threads (default: what NumPy's BLAS uses)")
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("grade", help="check students' exercise files: PASS / FAIL / NOT DONE per exercise")
@@ -485,6 +486,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", metavar="FILE", help="also write the grades as JSON, for a gradebook (replaces FILE)")
     p.set_defaults(func=cmd_grade)
+
+    for p in sub.choices.values():  # global: every sub-command takes it
+        p.add_argument(
+            "--threads", type=int_in(1, 1024), default=None, metavar="N",
+            help="BLAS threads (default: the policy of msdn_numpy.threads, 1; README 'Performance')",
+        )  # fmt: skip
     return parser
 
 
@@ -516,6 +523,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         command = f"msdn {args.command}"
+        args.blas_threads = apply_policy(args.threads)  # the count now in force, read back (0: not OpenBLAS)
+        if getattr(args, "quiet", True) is False:  # verbose commands say what runs
+            _log_stderr(describe_threads(args.blas_threads, args.threads))
         # Overflow and NaN are caught where they matter (inputs, divergence, outputs), with a
         # message; numpy's RuntimeWarnings would only add lines of noise before it.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):

@@ -1,20 +1,24 @@
-"""msdn_numpy.bench: the benchmark produces every row, and its torch MSDN is our MSDN.
+"""msdn_numpy.bench and msdn_numpy.timing: every row is produced, impossible ones are marked.
 
 Speed itself is never asserted (the numbers depend on the machine and its load); these
 tests check the *shape* of the results: every expected (name, contender) row, the JSON
-keys, and that the PyTorch network the epoch benchmark times computes the same function
-as :class:`msdn_numpy.models.MSDN` (same parameter count, same forward outputs).
+keys, that the PyTorch network the epoch benchmark times computes the same function
+as :class:`msdn_numpy.models.MSDN` (same parameter count, same forward outputs), that the
+fused-block twin of MSDN is the same function too, and that fabricated impossible
+measurements (above their ceiling, a negative slope) are marked unreliable, not shown.
 """
 
 from __future__ import annotations
 
 import json
+import types
 
 import numpy as np
 import pytest
 
-from msdn_numpy import bench
+from msdn_numpy import bench, timing
 from msdn_numpy.models import MSDN
+from msdn_numpy.threads import get_blas_threads, set_blas_threads
 
 ROW_KEYS = {"name", "contender", "seconds", "ratio_vs", "ratio"}
 
@@ -25,11 +29,17 @@ def quick_run(tmp_path_factory):
     pytest.importorskip("torch", reason="the bench's torch rows need PyTorch (installed in CI)")
     out = tmp_path_factory.mktemp("bench")
     lines: list[str] = []
-    code = bench.run_bench(
-        quick=True, json_path=out / "bench.json", data_dir=None,
-        figures_dir=out / "figures", threads=1, log=lines.append,
-    )  # fmt: skip
-    assert code == 0
+    before = get_blas_threads()
+    set_blas_threads(2)  # the bench sets its own count (1 here) and restores this one
+    try:
+        code = bench.run_bench(
+            quick=True, json_path=out / "bench.json", data_dir=None,
+            figures_dir=out / "figures", threads=1, log=lines.append,
+        )  # fmt: skip
+        restored = get_blas_threads()
+    finally:
+        set_blas_threads(before)
+    assert code == 0 and restored == 2
     return json.loads((out / "bench.json").read_text()), "\n".join(lines), out
 
 
@@ -42,6 +52,9 @@ def test_json_has_the_documented_keys(quick_run) -> None:
     assert {"machine", "rows"} <= set(result)
     for key in ("cpu", "cores", "threads", "numpy", "torch", "load_start", "load_end"):
         assert key in result["machine"]
+    # the thread counts in force during the run, read back from both libraries
+    assert result["machine"]["threads"] == result["machine"]["blas_threads"] == result["machine"]["torch_threads"] == 1
+    assert isinstance(result["checks"]["unreliable"], list)
     assert result["rows"]
     for row in result["rows"]:
         assert ROW_KEYS <= set(row), row
@@ -57,6 +70,9 @@ def test_every_conv_row_is_there(quick_run) -> None:
     large = bench.conv_name(**bench.LARGE_QUICK)
     assert {(large, "im2col"), (large, "torch")} <= pairs
     by_key = {(r["name"], r["contender"]): r for r in result["rows"]}
+    for (name, contender), row in by_key.items():  # every fast conv row is bounded by a ceiling measured with it
+        if name.startswith("conv1d") and contender in ("im2col", "torch"):
+            assert row["gflops"] > 0 and row["ceiling_gflops"] > 0
     k5 = bench.conv_name(bench.CONV_N, bench.CONV_C_IN, bench.CONV_C_OUT, 5, 53)
     assert by_key[(k5, "naive")]["ratio_vs"] == "im2col"  # naive/im2col
     assert by_key[(k5, "im2col")]["ratio_vs"] == "torch"  # im2col/torch
@@ -64,11 +80,25 @@ def test_every_conv_row_is_there(quick_run) -> None:
     assert "scaled by N/" in text
 
 
+def test_block_and_large_label_rows(quick_run) -> None:
+    result, text, _ = quick_run
+    rows = {(r["name"], r["contender"]): r for r in result["rows"]}
+    block = bench.block_name(**bench.msdn_block_shape(), L=14)
+    assert rows[(block, "fused")]["ratio_vs"] == "separate" and (block, "separate") in rows
+    for L in bench.LABEL_SETS_QUICK:
+        name = f"msdn epoch random N={bench.LABEL_SETS_N_QUICK} L={L}"
+        for contender in ("numpy", "numpy fused", "torch"):
+            assert rows[(name, contender)]["bytes"] > 0  # peak memory of one epoch, for torch too
+        assert rows[(name, "numpy")]["ratio_vs"] == "torch"
+        assert rows[(f"label order cooccurrence N={bench.LABEL_SETS_N_QUICK} L={L}", "numpy")]["seconds"] > 0
+    assert "[4] Large label sets" in text
+
+
 def test_epoch_scaling_memory_and_gflops_rows(quick_run) -> None:
     result, text, out = quick_run
     rows = result["rows"]
-    epoch = [r for r in rows if r["name"].startswith("msdn epoch ")]
-    assert {r["contender"] for r in epoch} == {"numpy", "torch"}
+    epoch = [r for r in rows if r["name"].startswith("msdn epoch ") and "random" not in r["name"]]
+    assert {r["contender"] for r in epoch} == {"numpy", "numpy fused", "torch"}
     assert next(r for r in epoch if r["contender"] == "numpy")["ratio_vs"] == "torch"
     scaling = [r for r in rows if r["name"].startswith("scaling epoch ")]
     assert {r["axis"] for r in scaling} == {"L", "N"}
@@ -78,9 +108,10 @@ def test_epoch_scaling_memory_and_gflops_rows(quick_run) -> None:
     memory = {r["contender"]: r for r in rows if r["name"].startswith("im2col memory")}
     assert set(memory) == {"input", "forward peak", "backward peak"}
     assert memory["forward peak"]["bytes"] > memory["input"]["bytes"]  # at least the im2col matrix
-    gflops = [r for r in rows if "gflops" in r]
+    gflops = [r for r in rows if r["contender"] == "gflops"]
     assert any(r["name"].startswith("numpy.matmul") for r in gflops)
     assert sum(r["name"].startswith("conv products") for r in gflops) == 2
+    assert all(r["ceiling_gflops"] > 0 for r in gflops if r["name"].startswith("conv"))
     assert (out / "figures" / "bench-scaling.png").stat().st_size > 0
     assert "load average" in text
 
@@ -115,11 +146,33 @@ def test_contenders_without_torch_run() -> None:
     rng = np.random.default_rng(0)
     fns, checks = bench._epoch_contenders(rng.standard_normal((40, 5)), rng.random((40, 6)) < 0.3, torch=None)
     assert set(fns) == {"numpy"} and checks == {}
+    fns, _ = bench._epoch_contenders(rng.standard_normal((40, 5)), rng.random((40, 6)) < 0.3, None, fused=True)
+    assert set(fns) == {"numpy", "numpy fused"}
+    assert np.isfinite(fns["numpy fused"]())
     assert np.isfinite(fns["numpy"]())
     conv = bench._conv_contenders(4, 3, 2, 3, 6, n_naive=1, torch=None)
     assert set(conv) == {"im2col", "naive"}
     for f in conv.values():
         f()
+
+
+def test_short_calls_are_repeated_within_a_sample(monkeypatch) -> None:
+    """With min_sample, a call shorter than it is repeated within each sample and the time divided."""
+    clock = [0.0]
+    fake_time = types.SimpleNamespace(perf_counter=lambda: clock[0], process_time=lambda: clock[0])
+    monkeypatch.setattr(timing, "time", fake_time)
+    calls = {"fast": 0, "slow": 0}
+
+    def call(name: str, seconds: float):
+        def run() -> None:
+            calls[name] += 1
+            clock[0] += seconds
+        return run
+
+    t = timing.interleaved_medians({"fast": call("fast", 0.001), "slow": call("slow", 0.010)}, {"fast": 3, "slow": 3},
+                                   min_sample=0.005)  # fmt: skip
+    assert calls == {"fast": 1 + 3 * 5, "slow": 1 + 3}  # warm-up, then 5 calls per sample for the 1 ms one
+    assert t == pytest.approx({"fast": 0.001, "slow": 0.010})  # per call
 
 
 def test_loglog_slope_and_interleaving() -> None:
@@ -132,3 +185,51 @@ def test_loglog_slope_and_interleaving() -> None:
     )
     assert set(med) == {"a", "b"}
     assert calls.count("a") == 4 and calls.count("b") == 1  # a: warm-up + 3 repeats; b: 1, no warm-up
+
+
+# -- the fused twin of MSDN ------------------------------------------------------------------
+@pytest.mark.parametrize("kwargs", [{}, {"kernel_sizes": (2, 3, 4), "padding_mode": "circular", "dropout": 0.3}])
+def test_fused_msdn_is_the_same_function(kwargs) -> None:
+    rng = np.random.default_rng(1)
+    model = MSDN(11, 7, seed=3, label_perm=[3, 0, 6, 1, 5, 2, 4], **kwargs)
+    twin = bench.fused_msdn(model)
+    assert twin is not None and twin.num_parameters() == model.num_parameters()
+    X = rng.standard_normal((9, 11))
+    model.eval(), twin.eval()
+    np.testing.assert_allclose(twin.forward(X), model.forward(X), rtol=0, atol=1e-12)
+    dlogits = rng.standard_normal((9, 7))
+    np.testing.assert_allclose(twin.backward(dlogits), model.backward(dlogits), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(twin.relations.layers[0].grads["W3"], model.relations.branches[1].layers[0].grads["W"],
+                               rtol=0, atol=1e-12)  # fmt: skip
+
+
+# -- impossible numbers are marked, not shown ------------------------------------------------
+def test_a_row_above_its_ceiling_is_marked_unreliable() -> None:
+    rows = [
+        bench._row("conv1d fwd+bwd fake", "im2col", 0.001, "torch", 0.5, gflops=150.0, ceiling_gflops=96.0),
+        bench._row("conv1d fwd+bwd fake", "torch", 0.002, gflops=60.0, ceiling_gflops=96.0),
+        bench._row("no ceiling here", "numpy", 0.003, "torch", 0.7),
+    ]
+    marked = timing.mark_unreliable(rows)
+    assert marked == [rows[0]] and "unreliable" not in rows[1] and "unreliable" not in rows[2]
+    assert "156%" in rows[0]["unreliable"] and "mismeasured" in rows[0]["unreliable"]
+    table = bench.format_table(rows).splitlines()
+    assert "unrel." in table[1] and "UNRELIABLE" in table[1]
+    assert " 0.50 " not in table[1] and "150.0 GFLOP/s (" not in table[1]  # the impossible result is not shown as one
+    assert "60.0 GFLOP/s (ceiling 96.0)" in table[2] and "unrel." not in table[2]
+
+
+def test_a_negative_slope_is_marked_unreliable() -> None:
+    sizes = [512, 1024, 2048, 4096]
+    slopes = {"numpy vs N": bench.loglog_slope(sizes, [4.0, 3.0, 2.5, 2.0]),  # time fell as N grew: fabricated
+              "torch vs N": bench.loglog_slope(sizes, [1.0, 2.1, 4.0, 8.2])}  # fmt: skip
+    assert slopes["numpy vs N"] < 0
+    verdicts = timing.slope_verdicts(slopes)
+    assert set(verdicts) == {"numpy vs N"} and "negative slope" in verdicts["numpy vs N"]
+
+
+def test_peak_memory_sees_an_allocation() -> None:
+    peak = timing.peak_memory(lambda: np.ones(4_000_000).sum())  # 32 MB, touched
+    if peak is None:
+        pytest.skip("peak resident memory needs Linux /proc")
+    assert 30e6 < peak < 80e6

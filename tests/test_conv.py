@@ -75,6 +75,9 @@ CORNERS = [
     dict(N=3, C_in=1, C_out=1, L=20, K=1, stride=3, dilation=1, padding="valid", padding_mode="zeros", bias=True),
     dict(N=2, C_in=4, C_out=5, L=9, K=4, stride=1, dilation=1, padding="same", padding_mode="zeros", bias=True),
     dict(N=2, C_in=3, C_out=2, L=7, K=3, stride=2, dilation=2, padding="valid", padding_mode="circular", bias=True),
+    # the read-out shortcut (K = 1, C_out = 1, stride 1, no padding: a weighted sum of channels)
+    dict(N=3, C_in=6, C_out=1, L=7, K=1, stride=1, dilation=1, padding="same", padding_mode="zeros", bias=True),
+    dict(N=2, C_in=4, C_out=1, L=1, K=1, stride=1, dilation=2, padding="valid", padding_mode="circular", bias=False),
 ]
 _rng = np.random.default_rng(20240607)
 CONFIGS = CORNERS + [_draw(_rng) for _ in range(N_RANDOM)]
@@ -117,6 +120,9 @@ def test_configurations_cover_the_hard_cases():
         for c in CONFIGS
     )
     assert not all(c["bias"] for c in CONFIGS)
+    shortcut = [c for c in CONFIGS if _make(c)[0]._weighted_sum]
+    assert shortcut and not all(c["bias"] for c in shortcut)
+    assert not _make(dict(CORNERS[-1], padding=1))[0]._weighted_sum  # padding takes the im2col path
 
 
 # --------------------------------------------------------------------------------------
@@ -352,7 +358,9 @@ def test_same_with_stride_keeps_the_same_padding():
 @pytest.mark.parametrize("cls", [Conv1D, Conv1DNaive])
 def test_float32_stays_float32(cls):
     x = np.random.default_rng(0).standard_normal((2, 3, 8)).astype(np.float32)
-    for layer in (cls(3, 4, 3, padding="same", padding_mode="circular"), cls(3, 4, 3).to(np.float32)):
+    layers = (cls(3, 4, 3, padding="same", padding_mode="circular"), cls(3, 1, 1), cls(3, 1, 1).to(np.float32),
+              cls(3, 4, 3).to(np.float32))  # fmt: skip
+    for layer in layers:
         out = layer.forward(x)
         assert out.dtype == np.float32
         dx = layer.backward(np.ones_like(out))
@@ -370,6 +378,12 @@ def test_input_is_not_modified_and_output_is_contiguous():
     dx = layer.backward(np.ones_like(out))
     np.testing.assert_array_equal(x, x_copy)
     assert out.flags.c_contiguous and dx.flags.c_contiguous
+    # the read-out shortcut too, even for an upstream gradient that is a strided view
+    readout = Conv1D(3, 1, 1)
+    out = readout.forward(x)
+    dout = np.random.default_rng(1).standard_normal((8, 1, 2)).transpose(2, 1, 0)  # (2, 1, 8), not contiguous
+    dx = readout.backward(dout)
+    assert out.flags.c_contiguous and dx.flags.c_contiguous and dx.shape == x.shape
 
 
 def test_repr():

@@ -199,7 +199,7 @@ timings = {
     "Conv1D (im2col) forward + backward": best_time(lambda: (fast.forward(xt), fast.backward(dt)), 20),
 }
 assert np.allclose(naive.forward(xt), fast.forward(xt))
-print(f"N={Nt}, C_in={Ci}, C_out={Co}, L={Lt}, K={Kt}:")
+print(f"N={Nt}, C_in={Ci}, C_out={Co}, L={Lt}, K={Kt}, {args.blas_threads} BLAS thread(s) (common.setup):")
 base = timings["Conv1D (im2col) forward + backward"]
 for name, sec in timings.items():
     print(f"  {name:<36s} {sec * 1e3:10.2f} ms" + (f"   ({sec / base:,.0f}x slower)" if sec > base else ""))

@@ -4,7 +4,9 @@ Not a tutorial itself. Every script starts with ``args = common.setup(__doc__)``
 
 * ``--figures DIR``   where figures go (default ``tutorials/figures/``);
 * ``--data-dir DIR``  the MULAN folder (default: ``$MSDN_DATA``, else the bundled ``data/mulan``);
-* ``--smoke``         (or ``MSDN_SMOKE=1``) few epochs, small data, one seed: for CI.
+* ``--smoke``         (or ``MSDN_SMOKE=1``) few epochs, small data, one seed: for CI;
+* ``--threads N``     BLAS threads (default: the package's policy, one thread; see
+  ``msdn_numpy.threads``), applied here so that every tutorial's timings use it.
 
 Unknown arguments are ignored, so the scripts also run as notebooks (Jupyter passes
 its own arguments to the kernel).
@@ -22,6 +24,7 @@ import numpy as np
 
 from msdn_numpy.benchmarks import load_dataset
 from msdn_numpy.datasets import Dataset
+from msdn_numpy.threads import apply_policy, describe_threads
 from msdn_numpy.train import TrainConfig
 
 
@@ -42,7 +45,7 @@ HERE = _tutorials_folder()
 
 
 def setup(description: str | None) -> argparse.Namespace:
-    """Parse the tutorial options; create the figures folder; print what was chosen."""
+    """Parse the tutorial options; apply the BLAS thread policy; create the figures folder; print what was chosen."""
     first = (description or "").strip().splitlines()
     parser = argparse.ArgumentParser(description=first[0] if first else None)
     parser.add_argument("--figures", type=Path, default=HERE / "figures", help="folder for the figures")
@@ -50,11 +53,14 @@ def setup(description: str | None) -> argparse.Namespace:
         "--data-dir", default=None, help="MULAN folder (default: $MSDN_DATA, else the bundled data/mulan)"
     )
     parser.add_argument("--smoke", action="store_true", help="tiny run for CI (also MSDN_SMOKE=1)")
+    parser.add_argument("--threads", type=int, default=None, help="BLAS threads (default: the policy, 1)")
     args, _ = parser.parse_known_args()
+    args.blas_threads = apply_policy(args.threads)  # read back from the library
     args.smoke = args.smoke or os.environ.get("MSDN_SMOKE", "") not in ("", "0")
     args.figures.mkdir(parents=True, exist_ok=True)
     mode = "SMOKE mode (tiny run: numbers are not meaningful)" if args.smoke else "full run"
     print(f"{mode}; figures -> {args.figures}")
+    print(describe_threads(args.blas_threads, args.threads))
     return args
 
 
