@@ -378,19 +378,19 @@ def bench_block(quick: bool, log: Callable[[str], None]) -> list[Row]:
 def build_torch_msdn(model: MSDN, torch: Any) -> Any:
     """The same architecture as ``model`` in ``torch.nn``, with ``model``'s weights copied in.
 
-    Linear → ReLU (→ Dropout) → Linear → reshape ``(N, d, L)`` → one Conv1d per kernel
-    size with our 'same' padding (left ``(k-1)//2``, right ``k//2``: Conv1d's own symmetric
-    zero padding for odd ``k``, an explicit ``F.pad`` for even ``k`` or circular padding)
-    → ReLU → concat → 1×1 Conv1d → ``s[:, 0, inverse]`` (back to the dataset's label
-    order, as :meth:`MSDN.forward` does) → ``+ label_bias`` when the model has one.
-    PyTorch stores a Linear's weight as ``(D_out, D_in)``, the transpose of our ``W``.
+    Linear → ReLU (→ Dropout) = ``h``; the label-wise head Linear(h); the embedding
+    Linear → Linear → reshape ``(N, d, L)`` → tanh; one Conv1d per kernel size with our
+    'same' padding (left ``(k-1)//2``, right ``k//2``: Conv1d's own symmetric zero padding
+    for odd ``k``, an explicit ``F.pad`` for even ``k`` or circular padding) → ReLU →
+    concat → 1×1 Conv1d → ``s[:, 0, inverse]`` (back to the dataset's label order, as
+    :meth:`MSDN.forward` does) added to the head. PyTorch stores a Linear's weight as
+    ``(D_out, D_in)``, the transpose of our ``W``.
     """
     nn, F = torch.nn, torch.nn.functional
     d, L = model.embed_dim, model.L
     ks = model.kernel_sizes
     dropout = model.config["dropout"]
     circular = model.config["padding_mode"] == "circular"
-    label_bias = "label_bias" in model.params  # one logit offset per label (newer MSDN)
 
     def pad(z: Any, k: int) -> Any:  # our 'same' split; Conv1d pads odd zero cases itself
         if not circular and k % 2:
@@ -404,32 +404,30 @@ def build_torch_msdn(model: MSDN, torch: Any) -> Any:
             if dropout > 0:
                 enc.append(nn.Dropout(dropout))
             self.encoder = nn.Sequential(*enc)
-            self.embed = nn.Linear(model.hidden, d * L)
+            self.head = nn.Linear(model.hidden, L)
+            self.embed = nn.Sequential(nn.Linear(model.hidden, model.rank), nn.Linear(model.rank, d * L))
             self.branches = nn.ModuleList(
                 nn.Conv1d(d, model.channels, k, padding=(k - 1) // 2 if k % 2 and not circular else 0) for k in ks
             )
             self.readout = nn.Conv1d(model.channels * len(ks), 1, 1)
             self.register_buffer("inverse", torch.as_tensor(model.inverse))
-            self.label_bias = nn.Parameter(torch.zeros(L)) if label_bias else None
 
         def forward(self, x: Any) -> Any:
-            z = self.embed(self.encoder(x)).reshape(-1, d, L)
+            h = self.encoder(x)
+            z = torch.tanh(self.embed(h).reshape(-1, d, L))
             feats = [F.relu(conv(pad(z, k))) for k, conv in zip(ks, self.branches)]
-            logits = self.readout(torch.cat(feats, dim=1))[:, 0, self.inverse]
-            return logits + self.label_bias if self.label_bias is not None else logits
+            return self.head(h) + self.readout(torch.cat(feats, dim=1))[:, 0, self.inverse]
 
     tm = TorchMSDN()
     ours = dict((name, p) for name, p, _ in model.named_parameters())
-    pairs = [(tm.encoder[0], "encoder.0"), (tm.embed, "embed.0"), (tm.readout, "readout")]
-    pairs += [(conv, f"relations.{i}.0") for i, conv in enumerate(tm.branches)]
+    pairs = [(tm.encoder[0], "encoder.0"), (tm.head, "head"), (tm.embed[0], "embed.0"), (tm.embed[1], "embed.1")]
+    pairs += [(tm.readout, "readout")] + [(conv, f"relations.{i}.0") for i, conv in enumerate(tm.branches)]
     dtype = getattr(torch, np.dtype(model.dtype).name)
     with torch.no_grad():
         for layer, prefix in pairs:
             W = ours[prefix + ".W"]
             layer.weight.copy_(torch.from_numpy(np.ascontiguousarray(W.T if W.ndim == 2 else W)))
             layer.bias.copy_(torch.from_numpy(ours[prefix + ".b"]))
-        if label_bias:
-            tm.label_bias.copy_(torch.from_numpy(ours["label_bias"]))
     return tm.to(dtype)
 
 

@@ -20,23 +20,24 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from . import persist
+from . import compare, persist
 from .arff_io import load_arff
 from .benchmarks import DATA_DIR, load_dataset, resolve_data_dir
 from .datasets import DataError, summary_table
 from .files import OutputError, atomic_write, check_output, write_text
 from .metrics import METRIC_NAMES
 from .models import DEFAULT_LABEL_ORDER, MODELS
+from .progress import Progress
 from .threads import apply_policy, describe_threads
-from .train import THRESHOLD_MODES, TrainConfig, TrainedModel, config_dict, train_model
+from .train import SELECTION_METRICS, THRESHOLD_MODES, TrainConfig, TrainedModel, config_dict, train_model
 
 LABEL_ORDERS = ("given", "frequency", "cooccurrence", "random")
 DATA_DIR_HELP = "folder with the MULAN files (default: $MSDN_DATA if set, else the bundled data/mulan)"
-TABLE_METRICS = ("hamming_loss", "example_f1", "micro_f1", "macro_f1", "subset_accuracy")
 #: Options that only MSDN has: (argparse dest, option).
 MSDN_ONLY = (
     ("kernel_sizes", "--kernel-sizes"),
     ("embed_dim", "--embed-dim"),
+    ("rank", "--rank"),
     ("channels", "--channels"),
     ("label_order", "--label-order"),
     ("padding_mode", "--padding-mode"),
@@ -67,7 +68,9 @@ def train_config(args: argparse.Namespace, seed: int) -> TrainConfig:
     """A :class:`TrainConfig` from the defaults overridden by the command line."""
     over = {
         k: getattr(args, k)
-        for k in ("epochs", "batch_size", "lr", "weight_decay", "optimizer", "patience", "threshold", "dtype")
+        for k in (
+            "epochs", "batch_size", "lr", "weight_decay", "optimizer", "patience", "select", "threshold", "dtype"
+        )  # fmt: skip
         if getattr(args, k) is not None
     }
     return TrainConfig(seed=seed, **over)
@@ -234,18 +237,17 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
-def _mean_std(values: list[float]) -> str:
-    return f"{np.mean(values):.4f} ± {np.std(values):.4f}"
-
-
 def cmd_compare(args: argparse.Namespace) -> int:
     _check_model_options(args, None)  # MSDN's options apply to the MSDN rows (the help says so)
     if args.json:
         inputs = [item for name in args.datasets for item in _dataset_inputs(name, args.data_dir)]
         check_output(args.json, "--json", inputs=inputs)
-    runs: list[dict] = []
-    seeds = list(range(args.seeds))
-    # (label, model kind, model kwargs): the three models, then the MSDN ablations
+    if args.peers:
+        import importlib.util
+
+        if importlib.util.find_spec("sklearn") is None:
+            raise ValueError('--peers needs scikit-learn: pip install scikit-learn (or pip install -e ".[test]")')
+    # (row label, model kind, model kwargs): the models, the MSDN ablations, the peers
     variants: list[tuple[str, str, dict[str, Any]]] = [(k, k, model_kwargs(args, k)) for k in args.models]
     if args.ablation:
         base = model_kwargs(args, "msdn")
@@ -254,39 +256,22 @@ def cmd_compare(args: argparse.Namespace) -> int:
         for order in LABEL_ORDERS:
             if order != base.get("label_order", DEFAULT_LABEL_ORDER):
                 variants.append((f"msdn order={order}", "msdn", {**base, "label_order": order}))
-    lines = []
-    for name in args.datasets:
-        train, test = load_dataset(name, args.data_dir)
-        by_variant: dict[str, list[dict]] = {}
-        for label, kind, kw in variants:
-            for seed in seeds:
-                _, rec = run_one(train, test, kind, kw, train_config(args, seed))
-                rec["variant"] = label
-                runs.append(rec)
-                by_variant.setdefault(label, []).append(rec)
-                _log_stderr(
-                    f"{train.name:>10s} {label:<22s} seed {seed}: example-F1 {rec['metrics']['example_f1']:.4f} "
-                    f"micro-F1 {rec['metrics']['micro_f1']:.4f} hamming {rec['metrics']['hamming_loss']:.4f} "
-                    f"({rec['seconds']:.1f}s)"
-                )
-        lines.append(f"\n### {train.name} ({len(seeds)} seeds, mean ± std)\n")
-        lines.append("| model | params | " + " | ".join(TABLE_METRICS) + " | seconds |")
-        lines.append("|---|---:|" + "---:|" * len(TABLE_METRICS) + "---:|")
-        for label, recs in by_variant.items():
-            cells = [_mean_std([r["metrics"][m] for r in recs]) for m in TABLE_METRICS]
-            lines.append(
-                f"| {label} | {recs[0]['params']:,} | "
-                + " | ".join(cells)
-                + f" | {np.mean([r['seconds'] for r in recs]):.1f} |"
-            )
-        lines.append("")
-        for label, recs in by_variant.items():
-            split = ", ".join(f"{k} {v:,}" for k, v in recs[0]["param_split"].items())
-            lines.append(f"- {label}: {split}")
-    print("\n".join(lines))
+    if args.peers:
+        variants += [(peer, peer, {}) for peer in compare.PEERS]
+    for name in args.datasets:  # load (and check) every dataset before the first training
+        train, test = compare.load_once(name, args.data_dir)
+        rows = "" if args.train_rows is None else f", {min(args.train_rows, train.n_samples)} of them used"
+        print(f"dataset {train.name}: {train.n_samples} train{rows} / {test.n_samples} test", file=sys.stderr)
+    seeds = list(range(args.seeds))
+    jobs = compare.make_jobs(
+        args.datasets, args.data_dir, variants, lambda seed: train_config(args, seed), seeds, args.train_rows
+    )
+    progress = Progress(len(jobs), "compare")
+    records = compare.run_jobs(jobs, n_jobs=args.jobs, progress=progress)
+    print(compare.report(records))
     if args.json:
-        write_text(args.json, json.dumps(runs, indent=2) + "\n")
-        print(f"\n{len(runs)} runs written to {args.json}")
+        write_text(args.json, json.dumps(records, indent=2) + "\n")
+        print(f"\n{len(records)} runs written to {args.json}")
     return 0
 
 
@@ -399,6 +384,12 @@ def _add_training(p: argparse.ArgumentParser, msdn_only: str) -> None:
         help=f"MSDN label-embedding channels d ({msdn_only})",
     )
     g.add_argument(
+        "--rank",
+        type=int_in(1, SIZE["rank"]),
+        metavar="r",
+        help=f"MSDN rank r of the bottleneck the label embeddings are read from ({msdn_only})",
+    )
+    g.add_argument(
         "--channels",
         type=int_in(1, SIZE["channels"]),
         metavar="c",
@@ -417,6 +408,11 @@ def _add_training(p: argparse.ArgumentParser, msdn_only: str) -> None:
     t.add_argument("--weight-decay", type=float_in(0), help="L2 weight decay (>= 0)")
     t.add_argument("--optimizer", choices=("adam", "sgd"))
     t.add_argument("--patience", type=int_in(1, 100_000), help="epochs without validation improvement before stopping")
+    t.add_argument(
+        "--select",
+        choices=SELECTION_METRICS,
+        help="what early stopping watches on validation: micro-F1 at the tuned threshold, or the BCE loss",
+    )
     t.add_argument("--threshold", choices=THRESHOLD_MODES, help="how decision thresholds are chosen on validation")
     t.add_argument("--dtype", choices=("float32", "float64"))
 
@@ -452,13 +448,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", default=None, help="CSV file (replaces FILE; default: standard output)")
     p.set_defaults(func=cmd_predict)
 
-    p = sub.add_parser("compare", help="MSDN vs RethinkRNN vs BRMLP over seeds (Markdown table)")
+    p = sub.add_parser(
+        "compare", help="MSDN vs RethinkRNN vs BRMLP over seeds: tables and paired statistics (Markdown)"
+    )
     p.add_argument("--datasets", nargs="+", default=["synthetic"])
     p.add_argument("--data-dir", default=None, help=DATA_DIR_HELP)
     p.add_argument("--seeds", type=int_in(1, 1000), default=5, help="number of seeds n >= 1 (seeds 0, 1, ..., n-1)")
     p.add_argument("--models", nargs="+", choices=tuple(MODELS), default=list(MODELS))
     p.add_argument(
-        "--no-ablation", dest="ablation", action="store_false", help="skip the kernel-size and label-order ablations"
+        "--ablation",
+        action="store_true",
+        help="also MSDN with one kernel size (1, 3, 5) and with the other label orders",
+    )
+    p.add_argument(
+        "--peers",
+        action="store_true",
+        help="also scikit-learn peers on the same splits: "
+        + ", ".join(compare.PEERS)
+        + " (needs scikit-learn)",
+    )
+    p.add_argument(
+        "--train-rows",
+        type=int_in(2, 10_000_000),
+        metavar="N",
+        help="the small-data protocol: a seeded subsample of N training rows per seed (test split unchanged)",
+    )
+    p.add_argument(
+        "--jobs",
+        type=int_in(1, 256),
+        default=1,
+        metavar="N",
+        help="trainings run in N processes, one BLAS thread each; the results are identical (default: 1)",
     )
     p.add_argument("--json", metavar="FILE", help="write every run as JSON (replaces FILE)")
     _add_training(p, "applies to the MSDN rows only")

@@ -277,6 +277,22 @@ class ReLU(Module):
         return "ReLU()"
 
 
+class Tanh(Module):
+    """``out = tanh(x)``; backward ``dx = dout * (1 - out²)`` (reads the cached output). Any shape."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        out = np.tanh(x)
+        self._cache = out
+        return out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        out = self._cached()
+        return dout * (1.0 - out * out)
+
+    def __repr__(self) -> str:
+        return "Tanh()"
+
+
 class Dropout(Module):
     """Inverted dropout: in training ``out = x * m / (1 - p)`` with ``m ~ Bernoulli(1 - p)``.
 

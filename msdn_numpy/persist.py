@@ -46,7 +46,7 @@ from .preprocessing import Standardizer
 from .train import TrainedModel
 
 FORMAT = "msdn_numpy-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: MSDN with a label-wise head and a rank-r label embedding
 
 #: Largest sizes a model file (and the command line) accepts. Real MULAN datasets have
 #: D <= 50,000 features and L <= 1,000 labels; the model sizes are far above anything
@@ -57,6 +57,7 @@ SIZE_LIMITS = {
     "L": 100_000,
     "hidden": 4096,
     "embed_dim": 1024,
+    "rank": 4096,
     "channels": 1024,
     "steps": 100,
     "kernel_size": 64,
@@ -246,7 +247,7 @@ def _check_config(path: Path, kind: str, config: Any, n_features: int, n_labels:
             f"a permutation of 0..{n_labels - 1}",
         ),
         "label_order": (lambda v: isinstance(v, str) and len(v) <= 64, "a short string"),
-        "label_bias": (lambda v: type(v) is bool, "true or false"),
+        "rank": (lambda v: _is_int(v, 1, limits["rank"]), f"an integer from 1 to {limits['rank']}"),
         "seed": (lambda v: _is_int(v, 0, 2**63 - 1), "a non-negative integer"),
     }
     for key, value in config.items():
@@ -261,13 +262,13 @@ def _min_parameters(kind: str, config: dict[str, Any]) -> int:
     """A lower bound on the parameter count of the model ``config`` describes, without building it.
 
     Counts only the weight matrices every such model has: the encoder's ``D × hidden``,
-    MSDN's label embedding ``hidden × d L`` and convolutions ``c d k``, the LSTM's
-    ``8 hidden²``. Missing entries take the constructor's defaults.
+    MSDN's label embedding ``hidden × r + r × d L`` and convolutions ``c d k``, the
+    LSTM's ``8 hidden²``. Missing entries take the constructor's defaults.
     """
     defaults = {k: p.default for k, p in inspect.signature(MODELS[kind]).parameters.items() if p.default is not p.empty}
     c = {**defaults, **config}
-    h, d = c.get("hidden", 1), c.get("embed_dim", 0)
-    n = c["D"] * h + h * d * c["L"] + c.get("channels", 0) * d * sum(c.get("kernel_sizes", []))
+    h, d, r = c.get("hidden", 1), c.get("embed_dim", 0), c.get("rank", 0)
+    n = c["D"] * h + h * r + r * d * c["L"] + c.get("channels", 0) * d * sum(c.get("kernel_sizes", []))
     if kind == "rnn":
         n += 8 * h * h
     return int(n)

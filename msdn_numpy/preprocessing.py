@@ -14,7 +14,7 @@ from .datasets import Dataset
 DEFAULT_TEST_FRACTION = 0.3
 
 
-def _subset(ds: Dataset, rows: np.ndarray) -> Dataset:
+def subset(ds: Dataset, rows: np.ndarray) -> Dataset:
     """The rows ``rows`` of ``ds`` as a new Dataset (arrays copied by fancy indexing)."""
     return Dataset(ds.X[rows], ds.Y[rows], list(ds.feature_names), list(ds.label_names), ds.name)
 
@@ -31,7 +31,7 @@ def _split(ds: Dataset, fraction: float, seed: int, what: str) -> tuple[Dataset,
         )
     perm = np.random.default_rng(seed).permutation(ds.n_samples)
     # Sorting keeps each part in file order, which makes the parts easy to inspect.
-    return _subset(ds, np.sort(perm[n_held:])), _subset(ds, np.sort(perm[:n_held]))
+    return subset(ds, np.sort(perm[n_held:])), subset(ds, np.sort(perm[:n_held]))
 
 
 def train_val_split(ds: Dataset, val_fraction: float = 0.2, seed: int = 0) -> tuple[Dataset, Dataset]:

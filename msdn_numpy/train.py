@@ -23,11 +23,17 @@ from .datasets import Dataset
 from .label_orders import label_order
 from .losses import BCEWithLogits, sigmoid
 from .metrics import evaluate, example_f1, micro_f1
-from .models import DEFAULT_LABEL_ORDER, MultiLabelModel, build_model
+from .models import DEFAULT_LABEL_ORDER, MODELS, MultiLabelModel, build_model
 from .optim import SGD, Adam
 from .preprocessing import Standardizer, train_val_split
 
 THRESHOLD_MODES = ("fixed", "global", "per-label")
+
+#: What early stopping watches on the validation split (``TrainConfig.select``).
+SELECTION_METRICS = ("micro_f1", "loss")
+
+#: The grid of decision thresholds searched on validation.
+THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.05), 2)
 
 
 @dataclass
@@ -45,7 +51,12 @@ class TrainConfig:
     optimizer : {"adam", "sgd"}
         Adam (default) or SGD with ``momentum``.
     patience : int
-        Stop after this many epochs without a lower validation loss.
+        Stop after this many epochs without a better validation score (``select``).
+    select : {"micro_f1", "loss"}
+        What early stopping watches and which epoch's parameters are kept:
+        ``micro_f1`` — validation micro-F1 at the best global threshold of
+        :data:`THRESHOLD_GRID` (how the model is used: thresholded), ties broken by the
+        lower validation loss; ``loss`` — validation BCE alone.
     val_fraction : float
         Fraction of the training split held out for validation.
     threshold : {"fixed", "global", "per-label"}
@@ -63,7 +74,8 @@ class TrainConfig:
     weight_decay: float = 1e-4
     optimizer: str = "adam"
     momentum: float = 0.9
-    patience: int = 15
+    patience: int = 30
+    select: str = "micro_f1"
     val_fraction: float = 0.2
     threshold: str = "global"
     dtype: str = "float32"
@@ -72,6 +84,8 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.optimizer not in ("adam", "sgd"):
             raise ValueError(f"unknown optimizer '{self.optimizer}': choose 'adam' or 'sgd'")
+        if self.select not in SELECTION_METRICS:
+            raise ValueError(f"unknown selection metric '{self.select}': choose one of {', '.join(SELECTION_METRICS)}")
         if self.threshold not in THRESHOLD_MODES:
             raise ValueError(f"unknown threshold mode '{self.threshold}': choose one of {', '.join(THRESHOLD_MODES)}")
         if self.dtype not in ("float32", "float64"):
@@ -90,11 +104,14 @@ class TrainConfig:
 class History:
     """Per-epoch record of a training run (plot it with :func:`msdn_numpy.plots.learning_curves`).
 
-    Each row of ``rows`` is ``{"epoch", "train_loss", "val_loss", "val_example_f1", "seconds"}``.
+    Each row of ``rows`` is ``{"epoch", "train_loss", "val_loss", "val_micro_f1",
+    "val_example_f1", "seconds"}``: ``val_micro_f1`` at the best global threshold of the
+    grid, ``val_example_f1`` at 0.5. ``select`` names what chose ``best_epoch``.
     """
 
     rows: list[dict[str, float]] = field(default_factory=list)
     best_epoch: int = 0
+    select: str = "micro_f1"
 
     def column(self, key: str) -> np.ndarray:
         return np.array([r[key] for r in self.rows])
@@ -115,6 +132,26 @@ def _evaluate_split(
     return total / len(X), np.concatenate(probs, axis=0)
 
 
+def best_micro_f1(P: np.ndarray, Y: np.ndarray, grid: np.ndarray = THRESHOLD_GRID) -> tuple[float, float]:
+    """The best micro-F1 over one global threshold, and that threshold.
+
+    ``P (N, L)`` probabilities, ``Y (N, L)`` 0/1. For each ``t`` in ``grid``,
+    ``micro-F1(t) = 2 TP / (2 TP + FP + FN)`` with ``pred = P >= t``, where
+    ``2 TP + FP + FN`` is simply (predicted positives) + (actual positives).
+    The first best threshold of the grid wins ties.
+    """
+    Yb = np.asarray(Y, dtype=bool)
+    actual = int(Yb.sum())
+    best_f1, best_t = -1.0, float(grid[0])
+    for t in grid:  # one (N, L) comparison per threshold: memory stays O(N L)
+        pred = P >= t
+        denom = int(pred.sum()) + actual
+        f1 = 2.0 * int((pred & Yb).sum()) / denom if denom else 0.0
+        if f1 > best_f1:
+            best_f1, best_t = f1, float(t)
+    return best_f1, best_t
+
+
 def fit(
     model: MultiLabelModel,
     X: np.ndarray,
@@ -124,7 +161,7 @@ def fit(
     config: TrainConfig,
     log: Callable[[str], None] | None = print,
 ) -> History:
-    """Train ``model`` in place with early stopping on the validation loss.
+    """Train ``model`` in place with early stopping on a validation score (``config.select``).
 
     Parameters
     ----------
@@ -152,8 +189,8 @@ def fit(
     else:
         opt = SGD(model, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay)
     rng = np.random.default_rng(config.seed + 1)  # the minibatch order
-    history = History()
-    best_loss, best_params, waited = np.inf, None, 0
+    history = History(select=config.select)
+    best_key, best_params, waited = (-np.inf, -np.inf), None, 0
     model.train()
     for epoch in range(1, config.epochs + 1):
         start = time.perf_counter()
@@ -166,10 +203,12 @@ def fit(
             model.backward(loss.backward())
             opt.step()
         val_loss, P_val = _evaluate_split(model, loss, X_val, Y_val)  # one forward pass for both
+        val_micro, _ = best_micro_f1(P_val, Y_val)
         row = {
             "epoch": epoch,
             "train_loss": total / len(X),
             "val_loss": val_loss,
+            "val_micro_f1": val_micro,
             "val_example_f1": example_f1(Y_val, (P_val >= 0.5).astype(np.uint8)),
             "seconds": time.perf_counter() - start,
         }
@@ -179,16 +218,18 @@ def fit(
                 f"training diverged at epoch {epoch} (train loss {row['train_loss']:.4g}, validation loss "
                 f"{val_loss:.4g}): lower the learning rate (lr={config.lr:g}, --lr on the command line)"
             )
-        improved = val_loss < best_loss - 1e-6
+        # Compared as (score, -loss): a higher score wins, an equal one wins with a lower loss.
+        key = (val_micro if config.select == "micro_f1" else -val_loss, -val_loss)
+        improved = key[0] > best_key[0] + 1e-9 or (abs(key[0] - best_key[0]) <= 1e-9 and key[1] > best_key[1] + 1e-9)
         if improved:
-            best_loss, waited, history.best_epoch = val_loss, 0, epoch
+            best_key, waited, history.best_epoch = key, 0, epoch
             best_params = {name: p.copy() for name, p, _ in model.named_parameters()}
         else:
             waited += 1
         if log is not None:
             log(
                 f"epoch {epoch:3d}  train loss {row['train_loss']:.4f}  val loss {val_loss:.4f}  "
-                f"val example-F1 {row['val_example_f1']:.4f}  {row['seconds']:.2f}s" + ("  *" if improved else "")
+                f"val micro-F1 {val_micro:.4f}  {row['seconds']:.2f}s" + ("  *" if improved else "")
             )
         if waited >= config.patience:
             break
@@ -221,8 +262,8 @@ def tune_thresholds(P: np.ndarray, Y: np.ndarray, mode: str, tolerance: float = 
     L = P.shape[1]
     if mode == "fixed":
         return np.full(L, 0.5)
-    grid = np.round(np.arange(0.05, 0.951, 0.05), 2)
-    grid = grid[np.argsort(np.abs(grid - 0.5), kind="stable")]  # by distance from 0.5: ties go to 0.5
+    # the grid by distance from 0.5, so that ties go to the value nearest 0.5
+    grid = THRESHOLD_GRID[np.argsort(np.abs(THRESHOLD_GRID - 0.5), kind="stable")]
     if mode == "global":
         scores = np.array([micro_f1(Y, (P >= t).astype(np.uint8)) for t in grid])
         good = np.flatnonzero(scores >= scores.max() - tolerance)  # grid is sorted by |t - 0.5|
@@ -333,7 +374,7 @@ def train_model(
     fit_part, val_part = train_val_split(train, val_fraction=config.val_fraction, seed=config.seed)
     scaler = Standardizer().fit(fit_part.X)
     X, X_val = scaler.transform(fit_part.X), scaler.transform(val_part.X)
-    if kind == "msdn":
+    if getattr(MODELS.get(kind), "uses_label_order", False):
         kwargs.setdefault("label_order", DEFAULT_LABEL_ORDER)
         perm, _ = label_order(train.Y, kwargs["label_order"], seed=config.seed)
         kwargs["label_perm"] = perm.tolist()
@@ -351,5 +392,7 @@ def config_dict(trained: TrainedModel, config: TrainConfig) -> dict[str, Any]:
     out = {k: v for k, v in trained.model.config.items() if k != "label_perm"}
     out["train"] = asdict(config)
     out["best_epoch"] = trained.history.best_epoch if trained.history else None
+    out["epochs_run"] = len(trained.history.rows) if trained.history else None
+    out["selection_metric"] = trained.history.select if trained.history else config.select
     out["thresholds"] = [float(t) for t in trained.thresholds]
     return out

@@ -29,7 +29,7 @@ import pytest
 from msdn_numpy import files, persist
 from msdn_numpy.arff_io import load_arff, read_mulan_xml
 from msdn_numpy.benchmarks import DATA_DIR
-from msdn_numpy.cli import main
+from msdn_numpy.cli import MSDN_ONLY, main
 from msdn_numpy.datasets import DataError
 from msdn_numpy.models import build_model
 
@@ -268,7 +268,7 @@ def test_case04_predict_refuses_input_that_overflows_the_model(capsys, model_fil
     ("change", "fragment"),
     [
         ({"param__encoder.0.W": "nan"}, "non-finite"),
-        ({"param__label_bias": "inf"}, "non-finite"),
+        ({"param__head.b": "inf"}, "non-finite"),
         ({"thresholds": float("nan")}, "NaN is not a number"),
         ({"scaler__scale": 0.0}, "must be > 0"),
         ({"scaler__mean": "nan"}, "non-finite"),
@@ -661,7 +661,8 @@ def test_case13_model_files_that_are_not_archives_never_mention_allow_pickle(cap
     elif content == "raw pickle":
         bad.write_bytes(pickle.dumps({"format": "msdn_numpy-model", "weights": [1.0, 2.0]}))
     else:
-        np.savez(bad, format=np.array("msdn_numpy-model"), version=np.array(1), meta=np.array([{"a": 1}], dtype=object))
+        version = np.array(persist.FORMAT_VERSION)
+        np.savez(bad, format=np.array("msdn_numpy-model"), version=version, meta=np.array([{"a": 1}], dtype=object))
     expected = "pickled Python objects" if content == "pickled member" else "not an msdn_numpy model file"
     _, line = fails(capsys, ["predict", "--model-file", bad, SYNTH_TEST], expected)
     assert "allow_pickle" not in line
@@ -699,7 +700,7 @@ def test_case14_msdn_options_with_another_model_are_refused(capsys, model):
 def test_case14_compare_help_says_msdn_options_apply_to_msdn_rows(capsys):
     assert main(["compare", "--help"]) == 0
     help_text = " ".join(capsys.readouterr().out.split())
-    assert help_text.count("applies to the MSDN rows only") == 5  # --kernel-sizes ... --padding-mode
+    assert help_text.count("applies to the MSDN rows only") == len(MSDN_ONLY)  # --kernel-sizes ... --padding-mode
 
 
 # -- cases that were already handled: kept as regression tests ---------------------------------------------------------

@@ -54,6 +54,7 @@ def test_compare_writes_a_table_and_json(tmp_path, capsys):
         "1",
         "--hidden",
         "8",
+        "--ablation",
         "--json",
         str(out_json),
     ]

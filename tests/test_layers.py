@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from msdn_numpy.gradcheck import PASS_BAR, gradcheck
-from msdn_numpy.layers import Dropout, Linear, Parallel, ReLU, Reshape, Sequential
+from msdn_numpy.layers import Dropout, Linear, Parallel, ReLU, Reshape, Sequential, Tanh
 
 
 def _away_from_zero(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
@@ -32,6 +32,16 @@ def test_relu_gradcheck() -> None:
     assert np.abs(x).min() >= 0.1
     errors = gradcheck(ReLU(), x)
     assert errors["x"] < PASS_BAR, errors
+
+
+def test_tanh_gradcheck_and_hand_values() -> None:
+    x = 3.0 * np.random.default_rng(1).standard_normal((3, 4, 5))  # well into the saturating range too
+    errors = gradcheck(Tanh(), x)
+    assert errors["x"] < PASS_BAR, errors
+    layer = Tanh()
+    out = layer.forward(np.array([0.0, np.log(3.0)]))  # tanh(ln 3) = (9 - 1) / (9 + 1) = 0.8
+    np.testing.assert_allclose(out, [0.0, 0.8], atol=1e-15)
+    np.testing.assert_allclose(layer.backward(np.array([2.0, 1.0])), [2.0, 1 - 0.64], atol=1e-15)
 
 
 def test_dropout_gradcheck_training() -> None:

@@ -16,20 +16,56 @@ def _x(N: int, D: int, seed: int = 0) -> np.ndarray:
     return np.random.default_rng(seed).standard_normal((N, D))
 
 
+def _randomise_readout(model: MSDN, seed: int = 9) -> MSDN:
+    """MSDN's read-out starts at zero (the relation block is a no-op at first), which
+    would make every gradient behind it zero; a random read-out exercises every path."""
+    rng = np.random.default_rng(seed)
+    for p in model.readout.params.values():
+        p[...] = rng.standard_normal(p.shape)
+    return model
+
+
 @pytest.mark.parametrize(
     "kwargs",
     [
         dict(kernel_sizes=(1, 3, 5), padding_mode="zeros"),
         dict(kernel_sizes=(2, 3, 4), padding_mode="circular", dropout=0.3),
-        dict(kernel_sizes=(3,), label_perm=[4, 2, 0, 5, 1, 3]),
-        dict(kernel_sizes=(1, 7), label_perm=[5, 4, 3, 2, 1, 0], dropout=0.5, padding_mode="circular"),
+        dict(kernel_sizes=(3,), label_perm=[4, 2, 0, 5, 1, 3], dropout=0.0),
+        dict(kernel_sizes=(1, 7), label_perm=[5, 4, 3, 2, 1, 0], dropout=0.5, padding_mode="circular", rank=2),
     ],
 )
 def test_msdn_whole_model_gradcheck(kwargs):
-    model = MSDN(5, 6, hidden=7, embed_dim=3, channels=4, seed=1, **kwargs)
+    kwargs = {"rank": 4, **kwargs}
+    model = _randomise_readout(MSDN(5, 6, hidden=7, embed_dim=3, channels=4, seed=1, **kwargs))
     errors = gradcheck(model, _x(4, 5, seed=2))
-    assert set(errors) >= {"x", "encoder.0.W", "embed.0.b", "relations.0.0.W", "readout.W", "readout.b"}
-    assert max(errors.values()) < BAR, errors
+    expected = {"x", "encoder.0.W", "head.W", "head.b", "embed.0.W", "embed.1.b", "relations.0.0.W", "readout.W"}
+    assert set(errors) >= expected
+    assert errors.passed and max(errors.values()) < BAR, errors
+    # and as built, with the zero read-out (the relation block's gradients are then exactly 0)
+    fresh = MSDN(5, 6, hidden=7, embed_dim=3, channels=4, seed=1, **kwargs)
+    assert max(gradcheck(fresh, _x(4, 5, seed=2)).values()) < BAR
+
+
+def test_msdn_relation_block_starts_as_an_exact_no_op():
+    """Zero-initialised read-out: at initialisation MSDN *is* BR-MLP, weight for weight.
+
+    Same seed, same draw order: MSDN's encoder and label-wise head are BRMLP's encoder
+    and read-out, so the two give bit-identical logits (with dropout active too, since
+    the dropout generator is drawn at the same point) and identical input gradients.
+    """
+    X = _x(6, 5)
+    for dropout in (0.0, 0.3):
+        msdn = MSDN(5, 7, hidden=8, dropout=dropout, seed=3, label_perm=[6, 5, 4, 3, 2, 1, 0])
+        br = BRMLP(5, 7, hidden=8, dropout=dropout, seed=3)
+        for (name, p_m, _), (_, p_b, _) in zip(msdn.encoder.named_parameters(), br.encoder.named_parameters()):
+            np.testing.assert_array_equal(p_m, p_b, err_msg=name)
+        np.testing.assert_array_equal(msdn.head.params["W"], br.readout.params["W"])
+        out_m, out_b = msdn.forward(X), br.forward(X)
+        np.testing.assert_array_equal(out_m, out_b)
+        dout = _x(6, 7, seed=4)
+        np.testing.assert_array_equal(msdn.backward(dout), br.backward(dout))
+        assert not msdn.readout.params["W"].any() and not msdn.readout.params["b"].any()
+        assert msdn.readout.grads["W"].any()  # ... but the read-out receives a gradient, so it learns
 
 
 def test_brmlp_and_rethinkrnn_whole_model_gradcheck():
@@ -64,19 +100,24 @@ def test_rethinkrnn_parameter_count_matches_the_reference():
 
 
 def test_msdn_parameter_count_by_hand():
-    D, L, E, d, c, K = 10, 7, 12, 4, 5, (1, 3, 5)
-    model = MSDN(D, L, hidden=E, embed_dim=d, channels=c, kernel_sizes=K)
+    D, L, E, d, r, c, K = 10, 7, 12, 4, 3, 5, (1, 3, 5)
+    model = MSDN(D, L, hidden=E, embed_dim=d, rank=r, channels=c, kernel_sizes=K)
     expected = {
         "encoder": D * E + E,
-        "label embedding": E * d * L + d * L,
-        "relation block": sum(c * d * k + c for k in K),
-        "read-out": len(K) * c + 1 + L,  # the 1x1 conv, plus one bias per label
+        "label-wise head": E * L + L,
+        "label embedding": E * r + r + r * d * L + d * L,  # E -> r -> d L
+        "relation block": sum(c * d * k + c for k in K) + len(K) * c + 1,  # convolutions + 1x1 read-out
     }
     assert model.parameter_split() == expected
     assert model.num_parameters() == sum(expected.values())
     assert f"{model.num_parameters():,}" in model.describe()
-    no_bias = MSDN(D, L, hidden=E, embed_dim=d, channels=c, kernel_sizes=K, label_bias=False)
-    assert no_bias.num_parameters() == model.num_parameters() - L
+
+
+def test_msdn_stays_small_at_large_L():
+    """The label embedding grows as r d L, not E d L: at CAL500's size MSDN stays below a
+    third of the RNN's parameters, and below a fifth on emotions and yeast."""
+    for D, L, bound in ((68, 174, 1 / 3), (72, 6, 1 / 5), (103, 14, 1 / 5)):
+        assert MSDN(D, L).num_parameters() <= bound * RethinkRNN(D, L).num_parameters(), (D, L)
 
 
 def test_brmlp_parameter_count():
@@ -84,12 +125,15 @@ def test_brmlp_parameter_count():
 
 
 def test_label_perm_reorders_the_convolution_axis_only():
-    """MSDN with order perm, read in perm's order, equals MSDN with the identity order."""
+    """The relation block of MSDN with order perm, read in perm's order, equals that of
+    MSDN with the identity order (same weights); the label-wise head is not reordered."""
     perm = [3, 0, 4, 1, 2]
-    a = MSDN(6, 5, hidden=8, embed_dim=3, channels=4, label_perm=perm, seed=7)
-    b = MSDN(6, 5, hidden=8, embed_dim=3, channels=4, seed=7)  # same weights, identity order
+    a = _randomise_readout(MSDN(6, 5, hidden=8, embed_dim=3, channels=4, label_perm=perm, dropout=0.0, seed=7))
+    b = _randomise_readout(MSDN(6, 5, hidden=8, embed_dim=3, channels=4, dropout=0.0, seed=7))  # identity order
     X = _x(5, 6)
-    np.testing.assert_allclose(a.forward(X)[:, perm], b.forward(X), rtol=0, atol=1e-14)
+    head = a.head.forward(a.encoder.forward(X))  # identical in a and b, in the dataset's order
+    np.testing.assert_array_equal(head, b.head.forward(b.encoder.forward(X)))
+    np.testing.assert_allclose((a.forward(X) - head)[:, perm], b.forward(X) - head, rtol=0, atol=1e-14)
     # and the order changes what a label sees: not the same function
     assert not np.allclose(a.forward(X), b.forward(X))
 

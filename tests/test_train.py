@@ -10,7 +10,8 @@ import pytest
 from msdn_numpy import persist
 from msdn_numpy.benchmarks import load_dataset
 from msdn_numpy.metrics import subset_accuracy
-from msdn_numpy.train import TrainConfig, train_model, tune_thresholds
+from msdn_numpy.preprocessing import train_val_split
+from msdn_numpy.train import TrainConfig, best_micro_f1, config_dict, train_model, tune_thresholds
 
 
 @pytest.fixture(scope="module")
@@ -36,15 +37,54 @@ def test_training_is_deterministic_for_a_seed(synthetic):
     assert not np.array_equal(pa["readout.W"], c.model.readout.params["W"])  # another seed, another model
 
 
-def test_history_and_early_stopping_restore_the_best_epoch(synthetic):
+def test_early_stopping_on_the_loss_restores_the_best_epoch(synthetic):
     train, _ = synthetic
     # a learning rate this large makes validation loss go up soon: early stopping must kick in
-    trained = train_model(train, "br", {"hidden": 16}, _quick(epochs=60, lr=0.05, patience=3), log=None)
+    cfg = _quick(epochs=60, lr=0.05, patience=3, select="loss")
+    trained = train_model(train, "br", {"hidden": 16}, cfg, log=None)
     h = trained.history
-    assert len(h.rows) < 60
+    assert len(h.rows) < 60 and h.select == "loss"
     assert h.best_epoch == int(h.column("epoch")[np.argmin(h.column("val_loss"))])
     assert len(h.rows) == h.best_epoch + 3
-    assert set(h.rows[0]) == {"epoch", "train_loss", "val_loss", "val_example_f1", "seconds"}
+    assert set(h.rows[0]) == {"epoch", "train_loss", "val_loss", "val_micro_f1", "val_example_f1", "seconds"}
+
+
+def test_selection_on_validation_micro_f1_is_what_is_kept_and_recorded(synthetic):
+    """The default recipe keeps the epoch with the best validation micro-F1 at the tuned
+    threshold (ties: the lower validation loss), restores exactly that model, and the
+    run's JSON record names the selection metric."""
+    train, _ = synthetic
+    cfg = _quick(epochs=40, lr=0.05, patience=4)
+    assert cfg.select == "micro_f1" == TrainConfig().select
+    trained = train_model(train, "msdn", {"hidden": 16}, cfg, log=None)
+    h = trained.history
+    keys = [(round(r["val_micro_f1"], 12), -r["val_loss"]) for r in h.rows]
+    assert h.best_epoch == 1 + max(range(len(keys)), key=lambda i: (keys[i], -i))
+    assert len(h.rows) == min(40, h.best_epoch + 4)
+    # the restored parameters are the best epoch's: recompute its validation micro-F1
+    fit_part, val_part = train_val_split(train, cfg.val_fraction, seed=cfg.seed)
+    P_val = trained.predict_proba(val_part.X)
+    assert best_micro_f1(P_val, val_part.Y)[0] == pytest.approx(h.rows[h.best_epoch - 1]["val_micro_f1"], abs=1e-6)
+    record = config_dict(trained, cfg)
+    assert record["selection_metric"] == "micro_f1" and record["train"]["select"] == "micro_f1"
+    assert record["best_epoch"] == h.best_epoch and record["epochs_run"] == len(h.rows)
+
+
+def test_best_micro_f1_by_hand():
+    """Two labels, four rows, three true cells: (0,0), (1,1), (2,0).
+
+    t = 0.5:  predicted (0,0) (1,0) (1,1): TP 2, FP 1, FN 1 -> 2*2 / (3 + 3) = 2/3
+    t = 0.35: also (2,0):                  TP 3, FP 1, FN 0 -> 2*3 / (4 + 3) = 6/7  (the best)
+    t = 0.25: also (3,0):                  TP 3, FP 2       -> 6 / (5 + 3)   = 3/4
+    t = 0.15: every cell but (2,1):        TP 3, FP 4       -> 6 / (7 + 3)   = 3/5
+    """
+    Y = np.array([[1, 0], [0, 1], [1, 0], [0, 0]])
+    P = np.array([[0.9, 0.2], [0.6, 0.7], [0.4, 0.1], [0.3, 0.2]])
+    grid = np.array([0.15, 0.25, 0.35, 0.5])
+    assert best_micro_f1(P, Y, grid) == (pytest.approx(6 / 7), 0.35)
+    assert best_micro_f1(P, Y, grid[[0, 1, 3]]) == (pytest.approx(3 / 4), 0.25)
+    assert best_micro_f1(P, Y, grid[[0, 3]]) == (pytest.approx(2 / 3), 0.5)
+    assert best_micro_f1(np.zeros((2, 2)), np.zeros((2, 2)), grid) == (0.0, 0.15)  # nothing true, nothing predicted
 
 
 def test_float32_by_default_float64_on_request(synthetic):
@@ -75,6 +115,8 @@ def test_bad_train_config():
         TrainConfig(optimizer="rmsprop")
     with pytest.raises(ValueError, match="val_fraction"):
         TrainConfig(val_fraction=1.5)
+    with pytest.raises(ValueError, match="unknown selection metric"):
+        TrainConfig(select="accuracy")
 
 
 def test_msdn_beats_brmlp_on_subset_accuracy_on_synthetic(synthetic):
@@ -116,7 +158,8 @@ def test_model_file_errors(synthetic, tmp_path):
         persist.load(foreign)
 
     pickled = tmp_path / "pickled.npz"
-    np.savez(pickled, format=np.array("msdn_numpy-model"), version=np.array(1), meta=np.array([{"a": 1}], dtype=object))
+    version = np.array(persist.FORMAT_VERSION)
+    np.savez(pickled, format=np.array("msdn_numpy-model"), version=version, meta=np.array([{"a": 1}], dtype=object))
     with pytest.raises(persist.ModelFileError, match="not a readable"):
         persist.load(pickled)
 

@@ -65,7 +65,8 @@ print(model.describe())
 
 # %%
 X = Standardizer().fit(train.X).transform(train.X)[:4]
-E, d, c, K = model.hidden, model.embed_dim, model.channels, model.kernel_sizes
+E, d, r, c, K = model.hidden, model.embed_dim, model.rank, model.channels, model.kernel_sizes
+model.eval()  # dropout off, so that our calls and model.forward see the same h
 
 
 def show(name: str, array: np.ndarray, meaning: str) -> None:
@@ -75,10 +76,14 @@ def show(name: str, array: np.ndarray, meaning: str) -> None:
 show("x", X, "(N, D) standardised features")
 h = model.encoder.forward(X)
 show("h = ReLU(x W1 + b1)", h, "(N, E) encoder")
-flat = model.embed.layers[0].forward(h)
-show("h W2 + b2", flat, "(N, d*L) all label embeddings at once")
-Z = model.embed.layers[1].forward(flat)
-show("Z = reshape", Z, "(N, d, L) one d-dim embedding per label")
+g = model.head.forward(h)
+show("g = h W_g + b_g", g, "(N, L) label-wise head: BR-MLP's read-out")
+bottleneck = model.embed.layers[0].forward(h)
+show("h A + a", bottleneck, "(N, r) the rank-r bottleneck")
+flat = model.embed.layers[1].forward(bottleneck)
+show("(h A + a) B + c", flat, "(N, d*L) all label embeddings at once")
+Z = model.embed.layers[3].forward(model.embed.layers[2].forward(flat))
+show("Z = tanh(reshape(...))", Z, "(N, d, L) one d-dim embedding per label, in (-1, 1)")
 maps = []
 for k, branch in zip(K, model.relations.branches):
     F_k = branch.forward(Z)
@@ -89,13 +94,14 @@ for k, branch in zip(K, model.relations.branches):
 F = np.concatenate(maps, axis=1)
 show("F = concat_k F_k", F, "(N, |K| c, L) all scales stacked on the channel axis")
 s = model.readout.forward(F)
-show("s = Conv1D_1(F)", s, "(N, 1, L) the same 1x1 read-out at every label")
-logits = s[:, 0, :] + model.params["label_bias"][model.perm]  # beta: one bias per label (our addition)
-show("logits = s[:, 0, :] + beta", logits, "(N, L) in the convolution's label order")
+show("s = Conv1D_1(F)", s, "(N, 1, L) the same 1x1 read-out at every label (all 0 at first)")
+logits = g + s[:, 0, model.inverse]
+show("logits = g + s[:, 0, :]", logits, "(N, L) head + relation block, in the dataset's label order")
 P = sigmoid(logits)
 show("P = sigmoid(logits)", P, "(N, L) label probabilities")
-same = np.allclose(logits[:, model.inverse], model.forward(X))
+same = np.allclose(logits, model.forward(X))
 print(f"\nby hand == model.forward(X): {same}  (built without label_perm: the file order, perm = identity)")
+print(f"the relation block's output s is exactly 0 before training: {not s.any()} (its read-out starts at zero)")
 assert same
 
 print("\nprobabilities of the untrained model (rows: examples, columns: labels):")
@@ -121,6 +127,7 @@ from msdn_numpy.train import train_model
 trained = train_model(train, "msdn", config=common.config(args), log=None)
 net = trained.model.to(np.float64)
 x0 = trained.standardizer.transform(test.X[:1])
+net.eval()
 Z0 = net.embed.forward(net.encoder.forward(x0))
 maps0 = [branch.forward(Z0) for branch in net.relations.branches]
 p0 = trained.predict_proba(test.X[:1])[0]
@@ -163,8 +170,11 @@ plots.save(fig, args.figures, "00_one_example.png")
 # %%
 choices = [
     ("how the per-label embeddings Z are produced",
-     "one Linear layer from the encoder output to d*L values, reshaped to (d, L)",
-     "it is the simplest map that gives every label its own example-conditioned vector"),
+     f"the encoder output through a rank-{r} bottleneck to d*L values, reshaped to (d, L), then tanh",
+     "it gives every label its own example-conditioned vector at r*d*L parameters instead of E*d*L"),
+    ("whether the relation block stands alone",
+     "a label-wise linear head beside it, logits = head + relation block, the block's read-out starting at 0",
+     "MSDN then starts as BR-MLP and can only add to it; alone, it fell far below BR-MLP on rare labels"),
     ("the widths E, d, c and the kernel sizes",
      f"E={E}, d={d}, c={c}, K={K}, the package defaults",
      "the abstract only says 'multiple kernel sizes'; small widths keep the model far smaller than an LSTM"),

@@ -76,17 +76,21 @@ plots.save(fig, args.figures, "04_receptive_fields.png")
 train, test = common.load("emotions", args)
 X = Standardizer().fit(train.X).transform(train.X)[:8]
 Y = train.Y[:8]
-model = MSDN(train.n_features, train.n_labels)
+model = MSDN(train.n_features, train.n_labels, dropout=0.0)  # no dropout: our calls and model.forward agree
+# MSDN's read-out starts at zero (the relation block is a no-op at first, so training starts
+# at BR-MLP); a random one here lets every stage below carry a non-zero gradient.
+model.readout.params["W"][...] = rng.standard_normal(model.readout.params["W"].shape)
 loss_fn = BCEWithLogits()
 h = model.encoder.forward(X)
-Z = model.embed.forward(h)
+g = model.head.forward(h)  # the label-wise head (BR-MLP's read-out)
+Z = model.embed.forward(h)  # rank-r bottleneck -> d*L values -> reshape (N, d, L) -> tanh
 F = model.relations.forward(Z)  # Parallel: every branch on Z, concatenated on the channel axis
 s = model.readout.forward(F)
-# back to the dataset's label order (identity here), plus one bias per label: see the
-# Notes of `MSDN` (the bias is our addition; the paper does not describe the read-out)
-logits = s[:, 0, model.inverse] + model.params["label_bias"]
+# the relation block's output goes back to the dataset's label order (identity here) and
+# is added to the head: see the Notes of `MSDN` (the head is our addition)
+logits = g + s[:, 0, model.inverse]
 loss = loss_fn.forward(logits, Y)
-for name, a in (("X", X), ("h", h), ("Z", Z), ("F", F), ("s", s), ("logits", logits)):
+for name, a in (("X", X), ("h", h), ("g", g), ("Z", Z), ("F", F), ("s", s), ("logits", logits)):
     print(f"{name:>7s} {a.shape}")
 print(f"   loss {loss:.4f}  (mean BCE over N*L = {Y.size} entries; ln 2 = {np.log(2):.4f} for a coin flip)")
 
@@ -102,11 +106,10 @@ print(f"   loss {loss:.4f}  (mean BCE over N*L = {Y.size} entries; ln 2 = {np.lo
 
 # %%
 dlogits = loss_fn.backward()
-model.grads["label_bias"] = dlogits.sum(axis=0)  # the bias was added to every example
 ds = dlogits[:, None, model.perm]  # into the convolution's label order, as (N, 1, L)
 dF = model.readout.backward(ds)
 dZ = model.relations.backward(dF)
-dh = model.embed.backward(dZ)
+dh = model.head.backward(dlogits) + model.embed.backward(dZ)  # h fed both: the two gradients add up
 dX = model.encoder.backward(dh)
 for name, a in (("dlogits", dlogits), ("ds", ds), ("dF", dF), ("dZ", dZ), ("dh", dh), ("dX", dX)):
     print(f"{name:>8s} {a.shape}")
@@ -137,6 +140,7 @@ tiny = {
     "BRMLP": BRMLP(D_t, L_t, hidden=6, dropout=0.3, seed=1),
     "RethinkRNN": RethinkRNN(D_t, L_t, hidden=4, steps=3, seed=1),
 }  # fmt: skip
+tiny["MSDN"].readout.params["W"][...] = rng.standard_normal((1, 6, 1))  # non-zero: check the block's gradients too
 for name, net in tiny.items():
     errors = gradcheck(net, Xt)
     worst_name = max(errors, key=errors.get)
