@@ -41,7 +41,8 @@ result; so is a negative scaling slope (see :mod:`msdn_numpy.timing`).
 Threads: NumPy's BLAS and PyTorch get the same count: the thread policy
 (:mod:`msdn_numpy.threads`, one thread) unless ``threads=`` / ``msdn bench --threads N``
 says otherwise; the count in force is read back from both libraries and printed, with
-the load average. Progress lines (``[bench 3/13] ...``, with the time left) go to stderr.
+the load average. Progress lines (``[bench [1] conv 3/13] K=1 L=53  (2s so far, ~6s left)``) go
+to stderr.
 
 The JSON file (``--json``) is ``{"machine": {...}, "checks": {...}, "rows": [...]}`` with
 one row per measurement: ``{"name", "contender", "seconds", "ratio_vs", "ratio"}`` plus
@@ -317,6 +318,7 @@ def msdn_block_shape() -> dict[str, Any]:
 
 
 def block_name(N: int, C_in: int, C_out: int, kernel_sizes: tuple[int, ...], L: int) -> str:
+    """The row name of a relation-block measurement."""
     return f"relation block N={N} C_in={C_in} C_out={C_out} K={kernel_sizes} L={L}"
 
 
@@ -375,6 +377,17 @@ def bench_block(quick: bool, log: Callable[[str], None]) -> list[Row]:
 # --------------------------------------------------------------------------------------
 # 3. One MSDN training epoch: NumPy vs the same network in torch.nn
 # --------------------------------------------------------------------------------------
+def relation_weights(model: MSDN) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``(W (c, d, k), b (c,))`` of each kernel size of MSDN's relation block, in order, whether
+    the block is the ``Parallel`` of ``Sequential(Conv1D, ReLU)`` branches or
+    ``Sequential(MultiScaleConv1D, ReLU)``."""
+    relations = model.relations
+    if isinstance(relations, Parallel):
+        return [(b.layers[0].params["W"], b.layers[0].params["b"]) for b in relations.branches]
+    fused = relations.layers[0]
+    return [(fused.params[f"W{k}"], fused.params[f"b{k}"]) for k in fused.kernel_sizes]
+
+
 def build_torch_msdn(model: MSDN, torch: Any) -> Any:
     """The same architecture as ``model`` in ``torch.nn``, with ``model``'s weights copied in.
 
@@ -421,13 +434,14 @@ def build_torch_msdn(model: MSDN, torch: Any) -> Any:
     tm = TorchMSDN()
     ours = dict((name, p) for name, p, _ in model.named_parameters())
     pairs = [(tm.encoder[0], "encoder.0"), (tm.head, "head"), (tm.embed[0], "embed.0"), (tm.embed[1], "embed.1")]
-    pairs += [(tm.readout, "readout")] + [(conv, f"relations.{i}.0") for i, conv in enumerate(tm.branches)]
+    pairs = [(layer, ours[f"{name}.W"], ours[f"{name}.b"]) for layer, name in pairs]
+    pairs += [(tm.readout, ours["readout.W"], ours["readout.b"])]
+    pairs += [(conv, W, b) for conv, (W, b) in zip(tm.branches, relation_weights(model))]
     dtype = getattr(torch, np.dtype(model.dtype).name)
     with torch.no_grad():
-        for layer, prefix in pairs:
-            W = ours[prefix + ".W"]
+        for layer, W, b in pairs:
             layer.weight.copy_(torch.from_numpy(np.ascontiguousarray(W.T if W.ndim == 2 else W)))
-            layer.bias.copy_(torch.from_numpy(ours[prefix + ".b"]))
+            layer.bias.copy_(torch.from_numpy(b))
     return tm.to(dtype)
 
 

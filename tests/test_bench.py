@@ -201,6 +201,10 @@ def test_fused_msdn_is_the_same_function(kwargs) -> None:
     np.testing.assert_allclose(twin.backward(dlogits), model.backward(dlogits), rtol=0, atol=1e-12)
     np.testing.assert_allclose(twin.relations.layers[0].grads["W3"], model.relations.branches[1].layers[0].grads["W"],
                                rtol=0, atol=1e-12)  # fmt: skip
+    torch = pytest.importorskip("torch", reason="PyTorch is the oracle of the torch twin")
+    for m in (model, twin):  # the bench's torch MSDN is built from either form of the relation block
+        checks = bench.check_torch_msdn(m.to(np.float32), bench.build_torch_msdn(m, torch), X.astype(np.float32), torch)
+        assert checks["torch_params"] == checks["numpy_params"] and checks["forward_max_abs_diff"] < 1e-5
 
 
 # -- impossible numbers are marked, not shown ------------------------------------------------
