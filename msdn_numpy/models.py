@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from .conv import Conv1D
-from .layers import Dropout, Linear, Module, Parallel, ReLU, Reshape, Sequential, Tanh, as_generator, check_input
+from .conv import Conv1D, MultiScaleConv1D
+from .layers import Dropout, Linear, Module, ReLU, Reshape, Sequential, Tanh, as_generator, check_input
 from .losses import sigmoid
 from .recurrent import LSTM
 
@@ -58,6 +58,10 @@ class MultiLabelModel(Module):
     def logits_from_output(self, out: np.ndarray) -> np.ndarray:
         """Final ``(N, L)`` logits from the training output (identity by default)."""
         return out
+
+    def label_bias(self) -> np.ndarray:
+        """The ``(L,)`` bias added to each label's logit (a view: writing to it sets it)."""
+        raise NotImplementedError
 
     def logits(self, X: np.ndarray, batch_size: int = 1024) -> np.ndarray:
         """Evaluation-mode logits ``(N, L)``, computed in batches; restores the mode after."""
@@ -120,8 +124,7 @@ class MSDN(MultiLabelModel):
         g = h W_g + b_g                                (N, L)     label-wise head (as in BR-MLP)
         Z = tanh(reshape((h A + a) B + c))             (N, d, L)  one d-dim embedding per label,
                                                                   through a rank-r bottleneck
-        F_k = ReLU(Conv1D_k(Z)),  k in kernel_sizes    (N, C, L)  'same' padding along the labels
-        F = concat_k F_k                               (N, |K| C, L)
+        F = ReLU(concat_k Conv1D_k(Z)), k in K         (N, |K| C, L)  'same' padding along the labels
         s = Conv1D_1(F)                                (N, 1, L)  shared read-out, starts at zero
         logits = g + s[:, 0, :]                        (N, L)
 
@@ -203,6 +206,8 @@ class MSDN(MultiLabelModel):
         if not kernel_sizes or any(int(k) < 1 for k in kernel_sizes):
             raise ValueError(f"MSDN: kernel_sizes must be positive integers, got {kernel_sizes}")
         kernel_sizes = tuple(int(k) for k in kernel_sizes)
+        if len(set(kernel_sizes)) != len(kernel_sizes):
+            raise ValueError(f"MSDN: kernel_sizes must be distinct (one scale each), got {kernel_sizes}")
         if label_order is None:
             label_order = "given" if label_perm is None else "custom"
         super().__init__(
@@ -223,12 +228,11 @@ class MSDN(MultiLabelModel):
         self.embed = Sequential(
             Linear(hidden, rank, rng=rng), Linear(rank, embed_dim * L, rng=rng), Reshape(embed_dim, L), Tanh()
         )
-        self.relations = Parallel(
-            [
-                Sequential(Conv1D(embed_dim, channels, k, padding="same", padding_mode=padding_mode, rng=rng), ReLU())
-                for k in kernel_sizes
-            ],
-            axis=1,
+        # Every kernel size in one im2col and one matrix product (conv.MultiScaleConv1D); the
+        # same function, and the same initial weights, as the readable version
+        # Parallel([Sequential(Conv1D(d, C, k, padding="same"), ReLU()) for k in K], axis=1).
+        self.relations = Sequential(
+            MultiScaleConv1D(embed_dim, channels, kernel_sizes, padding_mode=padding_mode, rng=rng), ReLU()
         )
         self.readout = Conv1D(channels * len(kernel_sizes), 1, 1, rng=rng)
         for p in self.readout.params.values():  # the relation block starts as an exact no-op
@@ -263,6 +267,9 @@ class MSDN(MultiLabelModel):
         dh = self.head.backward(dlogits) + self.embed.backward(dZ)
         return self.encoder.backward(dh)
 
+    def label_bias(self) -> np.ndarray:
+        return self.head.params["b"]
+
     def parameter_split(self) -> dict[str, int]:
         return {
             "encoder": self.encoder.num_parameters(),
@@ -278,11 +285,12 @@ class MSDN(MultiLabelModel):
         shapes = [f"(N, {r})", f"(N, {d * L})", f"(N, {d}, {L})", f"(N, {d}, {L})"]
         for layer, shape in zip(self.embed.layers, shapes):
             rows.append(("label embedding", repr(layer), shape, layer.num_parameters()))
-        for branch in self.relations.branches:
-            conv = branch.layers[0]
-            rows.append(("relation block", repr(conv), f"(N, {c}, {L})", conv.num_parameters()))
-            rows.append(("relation block", "ReLU()", f"(N, {c}, {L})", 0))
-        rows.append(("relation block", "concat (channels)", f"(N, {c * len(self.kernel_sizes)}, {L})", 0))
+        fused = self.relations.layers[0]
+        rows.append(("relation block", repr(fused), f"(N, {c * len(self.kernel_sizes)}, {L})", 0))
+        for k in self.kernel_sizes:
+            n = fused.params[f"W{k}"].size + fused.params[f"b{k}"].size
+            rows.append(("relation block", f"  kernel {k}: W{k} ({c}, {d}, {k}), b{k} ({c},)", f"(N, {c}, {L})", n))
+        rows.append(("relation block", "ReLU()", f"(N, {c * len(self.kernel_sizes)}, {L})", 0))
         rows.append(
             ("relation block", repr(self.readout) + ", zero init", f"(N, 1, {L})", self.readout.num_parameters())
         )
@@ -321,6 +329,9 @@ class BRMLP(MultiLabelModel):
     def backward(self, dlogits: np.ndarray) -> np.ndarray:
         self._cached()
         return self.encoder.backward(self.readout.backward(dlogits))
+
+    def label_bias(self) -> np.ndarray:
+        return self.readout.params["b"]
 
     def parameter_split(self) -> dict[str, int]:
         return {"encoder": self.encoder.num_parameters(), "read-out": self.readout.num_parameters()}
@@ -393,6 +404,9 @@ class RethinkRNN(MultiLabelModel):
         self._cached()
         dU = self.lstm.backward(self.readout.backward(dout))
         return self.encoder.backward(dU.sum(axis=1))  # u was copied to every step
+
+    def label_bias(self) -> np.ndarray:
+        return self.readout.params["b"]  # the same read-out at every step
 
     def parameter_split(self) -> dict[str, int]:
         return {

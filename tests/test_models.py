@@ -38,7 +38,8 @@ def test_msdn_whole_model_gradcheck(kwargs):
     kwargs = {"rank": 4, **kwargs}
     model = _randomise_readout(MSDN(5, 6, hidden=7, embed_dim=3, channels=4, seed=1, **kwargs))
     errors = gradcheck(model, _x(4, 5, seed=2))
-    expected = {"x", "encoder.0.W", "head.W", "head.b", "embed.0.W", "embed.1.b", "relations.0.0.W", "readout.W"}
+    expected = {"x", "encoder.0.W", "head.W", "head.b", "embed.0.W", "embed.1.b", "readout.W", "readout.b"}
+    expected |= {f"relations.0.{w}{k}" for k in kwargs["kernel_sizes"] for w in "Wb"}  # one pair per kernel size
     assert set(errors) >= expected
     assert errors.passed and max(errors.values()) < BAR, errors
     # and as built, with the zero read-out (the relation block's gradients are then exactly 0)

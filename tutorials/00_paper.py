@@ -84,15 +84,17 @@ flat = model.embed.layers[1].forward(bottleneck)
 show("(h A + a) B + c", flat, "(N, d*L) all label embeddings at once")
 Z = model.embed.layers[3].forward(model.embed.layers[2].forward(flat))
 show("Z = tanh(reshape(...))", Z, "(N, d, L) one d-dim embedding per label, in (-1, 1)")
+# The model computes every kernel size at once (MultiScaleConv1D: one im2col, one product);
+# its readable version is one Conv1D per kernel size, with the same weights:
 maps = []
-for k, branch in zip(K, model.relations.branches):
-    F_k = branch.forward(Z)
+for k, conv in zip(K, model.relations.layers[0].to_branches()):
+    F_k = np.maximum(conv.forward(Z), 0)
     maps.append(F_k)
-    conv = branch.layers[0]
     pads = (conv.pad_left, conv.pad_right)
     show(f"F_{k} = ReLU(Conv1D_{k}(Z))", F_k, f"(N, c, L) kernel {k}, pad (left, right) = {pads}")
 F = np.concatenate(maps, axis=1)
 show("F = concat_k F_k", F, "(N, |K| c, L) all scales stacked on the channel axis")
+assert np.allclose(F, model.relations.forward(Z))  # the fused layer gives the same
 s = model.readout.forward(F)
 show("s = Conv1D_1(F)", s, "(N, 1, L) the same 1x1 read-out at every label (all 0 at first)")
 logits = g + s[:, 0, model.inverse]
@@ -129,7 +131,8 @@ net = trained.model.to(np.float64)
 x0 = trained.standardizer.transform(test.X[:1])
 net.eval()
 Z0 = net.embed.forward(net.encoder.forward(x0))
-maps0 = [branch.forward(Z0) for branch in net.relations.branches]
+F0 = net.relations.forward(Z0)  # (1, |K| c, L): the scales' channel blocks, in the order of K
+maps0 = np.split(F0, len(K), axis=1)
 p0 = trained.predict_proba(test.X[:1])[0]
 y0 = test.Y[0]
 print(f"test example 0: true labels {[n for n, y in zip(test.label_names, y0) if y]}")
