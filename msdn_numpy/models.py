@@ -59,10 +59,6 @@ class MultiLabelModel(Module):
         """Final ``(N, L)`` logits from the training output (identity by default)."""
         return out
 
-    def label_bias(self) -> np.ndarray:
-        """The ``(L,)`` bias added to each label's logit (a view: writing to it sets it)."""
-        raise NotImplementedError
-
     def logits(self, X: np.ndarray, batch_size: int = 1024) -> np.ndarray:
         """Evaluation-mode logits ``(N, L)``, computed in batches; restores the mode after."""
         was_training = self.training
@@ -267,9 +263,6 @@ class MSDN(MultiLabelModel):
         dh = self.head.backward(dlogits) + self.embed.backward(dZ)
         return self.encoder.backward(dh)
 
-    def label_bias(self) -> np.ndarray:
-        return self.head.params["b"]
-
     def parameter_split(self) -> dict[str, int]:
         return {
             "encoder": self.encoder.num_parameters(),
@@ -329,9 +322,6 @@ class BRMLP(MultiLabelModel):
     def backward(self, dlogits: np.ndarray) -> np.ndarray:
         self._cached()
         return self.encoder.backward(self.readout.backward(dlogits))
-
-    def label_bias(self) -> np.ndarray:
-        return self.readout.params["b"]
 
     def parameter_split(self) -> dict[str, int]:
         return {"encoder": self.encoder.num_parameters(), "read-out": self.readout.num_parameters()}
@@ -404,9 +394,6 @@ class RethinkRNN(MultiLabelModel):
         self._cached()
         dU = self.lstm.backward(self.readout.backward(dout))
         return self.encoder.backward(dU.sum(axis=1))  # u was copied to every step
-
-    def label_bias(self) -> np.ndarray:
-        return self.readout.params["b"]  # the same read-out at every step
 
     def parameter_split(self) -> dict[str, int]:
         return {

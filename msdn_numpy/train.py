@@ -80,7 +80,6 @@ class TrainConfig:
     threshold: str = "global"
     dtype: str = "float32"
     seed: int = 0
-    prior_bias: bool = False
 
     def __post_init__(self) -> None:
         if self.optimizer not in ("adam", "sgd"):
@@ -381,9 +380,6 @@ def train_model(
         kwargs["label_perm"] = perm.tolist()
     kwargs.setdefault("seed", config.seed)
     model = build_model(kind, train.n_features, train.n_labels, **kwargs).to(np.dtype(config.dtype))
-    if config.prior_bias:
-        p = (fit_part.Y.sum(axis=0) + 1.0) / (fit_part.n_samples + 2.0)
-        model.label_bias()[...] = np.log(p / (1.0 - p))
     history = fit(model, X, fit_part.Y, X_val, val_part.Y, config, log=log)
     thresholds = tune_thresholds(model.predict_proba(X_val.astype(model.dtype)), val_part.Y, config.threshold)
     return TrainedModel(
