@@ -399,7 +399,7 @@ class RethinkRNN(MultiLabelModel):
         return {
             "encoder": self.encoder.num_parameters(),
             "LSTM": self.lstm.num_parameters(),
-            "read-out": self.readout.num_parameters() + self.params.get("label_bias", np.empty(0)).size,
+            "read-out": self.readout.num_parameters(),
         }
 
     def layer_table(self) -> list[tuple[str, str, str, int]]:
