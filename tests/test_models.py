@@ -93,7 +93,7 @@ def test_model_plus_loss_gradcheck():
 
 
 def test_rethinkrnn_parameter_count_matches_the_reference():
-    """DESIGN.md: RethinkNet's shape has 141,702 parameters on emotions, 146,702 on yeast."""
+    """docs/DESIGN.md: RethinkNet's shape has 141,702 parameters on emotions, 146,702 on yeast."""
     assert RethinkRNN(72, 6).num_parameters() == 141_702
     assert RethinkRNN(103, 14).num_parameters() == 146_702
     split = RethinkRNN(72, 6).parameter_split()

@@ -1,4 +1,4 @@
-"""The repository stands alone: no path outside it, and it imports from anywhere.
+"""The repository stands alone: no path outside it, every design reference resolves, it imports from anywhere.
 
 A plain clone from a code host has nothing beside it, so nothing in it may point at a
 workspace folder, and every document the code sends a reader to must be in the clone.
@@ -6,6 +6,7 @@ workspace folder, and every document the code sends a reader to must be in the c
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -35,6 +36,20 @@ def test_no_path_outside_the_repository() -> None:
         if needle in line
     ]
     assert not offenders, f"paths outside the repository: {offenders}"
+
+
+def test_design_references_resolve() -> None:
+    """Every mention of a DESIGN.md names a file that exists in the repository."""
+    found = 0
+    for path in _repository_files():
+        for match in re.finditer(r"[\w./-]*DESIGN\.md", path.read_text(encoding="utf-8", errors="replace")):
+            found += 1
+            ref = match.group(0)
+            candidates = [ROOT / ref.lstrip("./"), path.parent / ref, ROOT / "docs" / "DESIGN.md"]
+            if "/" in ref:
+                candidates = candidates[:2]
+            assert any(c.is_file() for c in candidates), f"{path.relative_to(ROOT)} refers to missing {ref}"
+    assert found > 0, "the design document is referred to from the code and the README"
 
 
 def test_import_from_the_folder_that_holds_a_clone(tmp_path: Path) -> None:
