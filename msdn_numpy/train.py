@@ -68,7 +68,7 @@ class TrainConfig:
         Seeds the initialisation, the validation split and the minibatch order.
     """
 
-    epochs: int = 200
+    epochs: int = 400
     batch_size: int = 32
     lr: float = 1e-3
     weight_decay: float = 1e-4
