@@ -108,3 +108,38 @@ def test_peers_handle_a_label_never_seen_in_training():
         assert P.shape == (40, 2) and np.isfinite(P).all()
         if kind == "sk-cc-lr":
             assert (P[:, 1] == 0).all()
+
+
+def test_ctrl_c_with_jobs_ends_in_one_line(tmp_path):
+    """Ctrl-C reaches the whole process group (the workers too): one line, exit 130, no
+    traceback from any process, no worker left behind, no JSON file half-written."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    out = tmp_path / "runs.json"
+    cmd = [sys.executable, "-m", "msdn_numpy", "compare", "--datasets", "yeast", "--seeds", "5", "--jobs", "2",
+           "--json", str(out)]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    lines = []
+    for line in proc.stderr:  # wait until a training has finished: the pool is surely running
+        lines.append(line)
+        if line.startswith("[compare 1/"):
+            break
+    os.killpg(proc.pid, signal.SIGINT)
+    _, rest = proc.communicate(timeout=120)
+    err = "".join(lines) + rest
+    assert proc.returncode == 130, err
+    assert err.rstrip().endswith("msdn: interrupted") and "Traceback" not in err
+    assert not out.exists()
+    import time
+
+    for _ in range(100):  # the workers and the resource tracker exit within moments
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("a process of the interrupted compare is still running after 10 s")
