@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from .arff_io import load_arff
-from .datasets import DataError, Dataset, _note
+from .datasets import DataError, Dataset, _note, first_difference
 from .preprocessing import DEFAULT_TEST_FRACTION, train_test_split
 
 #: The repository's ``data/`` folder, home of the bundled synthetic dataset.
@@ -128,9 +128,7 @@ def check_compatible(train: Dataset, test: Dataset) -> None:
     ):
         if a == b:
             continue
-        i = next((k for k, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
-        left = repr(a[i]) if i < len(a) else "nothing"
-        right = repr(b[i]) if i < len(b) else "nothing"
+        i, left, right = first_difference(a, b)
         raise DataError(
             f"{train.name}: train and test differ at {kind} {i}: {left} in train, {right} in "
             f"test ({len(a)} vs {len(b)} {kind}s); both must come from the same dataset with "

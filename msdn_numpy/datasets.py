@@ -135,6 +135,17 @@ def _check_names(dataset: str, kind: str, names: list[str], expected: int) -> No
         seen.add(name)
 
 
+def first_difference(a: list[str], b: list[str]) -> tuple[int, str, str]:
+    """Where two name lists first differ: ``(index, repr in a, repr in b)``.
+
+    An entry past the end of a list shows as ``nothing``; for equal lists the index is
+    ``len(a)`` and both sides are ``nothing``. Used by the messages that refuse data whose
+    attributes differ from another split's or from a model's.
+    """
+    i = next((k for k, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    return i, repr(a[i]) if i < len(a) else "nothing", repr(b[i]) if i < len(b) else "nothing"
+
+
 # --------------------------------------------------------------------------------------
 # A printable summary (``msdn info``)
 # --------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .datasets import Dataset
+from .datasets import Dataset, first_difference
 from .label_orders import label_order
 from .losses import BCEWithLogits, sigmoid
 from .metrics import evaluate, example_f1, micro_f1
@@ -345,9 +345,7 @@ class TrainedModel:
         """Refuse data whose feature names differ from the training data's, in name or order."""
         ours, theirs = list(self.feature_names), list(ds.feature_names)
         if ours != theirs:
-            i = next((k for k, (a, b) in enumerate(zip(ours, theirs)) if a != b), min(len(ours), len(theirs)))
-            mine = repr(ours[i]) if i < len(ours) else "nothing"
-            other = repr(theirs[i]) if i < len(theirs) else "nothing"
+            i, mine, other = first_difference(ours, theirs)
             raise ValueError(
                 f"the features of '{ds.name}' differ from those the model was trained on ('{self.dataset}'): "
                 f"feature {i} is {other} there, {mine} in the model ({len(theirs)} vs {len(ours)} features); "
