@@ -39,6 +39,7 @@ EXPECTED = {
     "06_ablations.py": ["06_ablations.png"],
     "07_tradeoff.py": ["07_tradeoff.png"],
     "08_lstm_rethinknet.py": ["08_bptt_gradients.png", "08_rethink_steps.png"],
+    "09_training_loop.py": ["09_selection.png"],
 }
 EXERCISES = sorted(str(p.relative_to(TUTORIALS)) for p in TUTORIALS.glob("exercises/**/[0-9][0-9]_*.py"))
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

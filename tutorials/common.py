@@ -5,6 +5,7 @@ Not a tutorial itself. Every script starts with ``args = common.setup(__doc__)``
 * ``--figures DIR``   where figures go (default ``tutorials/figures/``);
 * ``--data-dir DIR``  the MULAN folder (default: ``$MSDN_DATA``, else the bundled ``data/mulan``);
 * ``--smoke``         (or ``MSDN_SMOKE=1``) few epochs, small data, one seed: for CI;
+* ``--dataset NAME``  for the scripts that offer a choice of dataset (``setup(..., dataset=...)``);
 * ``--threads N``     BLAS threads (default: the package's policy, one thread; see
   ``msdn_numpy.threads``), applied here so that every tutorial's timings use it.
 
@@ -44,8 +45,12 @@ def _tutorials_folder() -> Path:
 HERE = _tutorials_folder()
 
 
-def setup(description: str | None) -> argparse.Namespace:
-    """Parse the tutorial options; apply the BLAS thread policy; create the figures folder; print what was chosen."""
+def setup(description: str | None, dataset: str | None = None) -> argparse.Namespace:
+    """Parse the tutorial options; apply the BLAS thread policy; create the figures folder; print what was chosen.
+
+    ``dataset``: the script's default dataset; when given, ``--dataset NAME`` chooses another
+    (a MULAN name such as ``emotions``, ``yeast``, ``enron``, ``CAL500``, or ``synthetic``).
+    """
     first = (description or "").strip().splitlines()
     parser = argparse.ArgumentParser(description=first[0] if first else None)
     parser.add_argument("--figures", type=Path, default=HERE / "figures", help="folder for the figures")
@@ -54,6 +59,8 @@ def setup(description: str | None) -> argparse.Namespace:
     )
     parser.add_argument("--smoke", action="store_true", help="tiny run for CI (also MSDN_SMOKE=1)")
     parser.add_argument("--threads", type=int, default=None, help="BLAS threads (default: the policy, 1)")
+    if dataset is not None:
+        parser.add_argument("--dataset", default=dataset, help=f"dataset name (default: {dataset})")
     args, _ = parser.parse_known_args()
     args.blas_threads = apply_policy(args.threads)  # read back from the library
     args.smoke = args.smoke or os.environ.get("MSDN_SMOKE", "") not in ("", "0")
