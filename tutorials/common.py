@@ -101,3 +101,28 @@ def config(args: argparse.Namespace, **overrides) -> TrainConfig:
 def seeds(args: argparse.Namespace, n: int) -> list[int]:
     """``range(n)`` normally, a single seed in smoke mode."""
     return [0] if args.smoke else list(range(n))
+
+
+def verdict(a: str, b: str, p, higher_is_better: bool = True, alpha: float = 0.05) -> str:
+    """One plain sentence for a paired comparison ``p = compare.paired_stats(a_scores, b_scores)``.
+
+    "a is better/worse than b" when the two-sided Wilcoxon signed-rank p is below ``alpha``,
+    or when ``a`` won (or lost) on every seed, the strongest evidence ``n`` seeds can give
+    (with 5 seeds p cannot go below 0.0625); otherwise "no clear difference". The numbers
+    are given either way. For a metric
+    where lower is better (Hamming loss), pass ``higher_is_better=False``: ``a`` is better
+    on the seeds where ``a - b < 0``.
+    """
+    wins = p.wins if higher_is_better else p.losses
+    better = p.mean > 0 if higher_is_better else p.mean < 0
+    ties = f", {p.ties} tied" if p.ties else ""
+    numbers = (
+        f"mean paired difference {p.mean:+.4f} ± {p.std:.4f}, {a} better on {wins}/{p.n} seeds{ties}, "
+        f"Wilcoxon p = {p.p_wilcoxon:.3f}"
+    )
+    if p.p_wilcoxon < alpha:
+        return f"{a} is {'better' if better else 'worse'} than {b} ({numbers})"
+    if p.ties == 0 and p.n > 1 and wins in (0, p.n):
+        return (f"{a} is {'better' if better else 'worse'} than {b} on every seed ({numbers}, the smallest p "
+                f"{p.n} seeds can give)")
+    return f"no clear difference between {a} and {b} ({numbers}; the smallest p {p.n} seeds can give: {p.min_p:.3f})"
