@@ -152,22 +152,22 @@ plots.save(fig, args.figures, "06_ablations.png")
 #
 # What the full run (emotions, 10 seeds) shows:
 #
-# * **The default is best on average**: 0.674 ± 0.011 test example-F1, the highest mean of
-#   the ten variants, and no variant is clearly better than it.
-# * **The relation block (MSDN vs BR-MLP) is not a clear gain here.** BR-MLP is 0.021
+# * **The default is best on average**: 0.6739 ± 0.0113 test example-F1, the highest
+#   mean of the ten variants, and no variant is clearly better than it.
+# * **The relation block (MSDN vs BR-MLP) is not a clear gain here.** BR-MLP is 0.0205
 #   lower on average but better on 3 of 10 seeds (Wilcoxon p = 0.064). Its seed-to-seed
-#   spread is twice MSDN's (0.025 vs 0.011), so the mean gap rests largely on a few seeds.
+#   spread is twice MSDN's (0.0247 vs 0.0113), so the mean gap rests largely on a few seeds.
 # * **Several scales beat one.** Each single kernel size is below `(1, 3, 5)`: `(1,)` by
-#   0.013 (better on 2/10 seeds, p = 0.010), `(3,)` by 0.015 (3/10, p = 0.049), `(5,)` by
-#   0.011 (2/10, p = 0.049). That is the paper's multi-scale claim, on this dataset. Two
-#   of the three p-values sit at the edge of 0.05 and we made nine comparisons, so treat
-#   only `(1,)` as solid. The other multi-scale set, `(2, 3, 4)`, is not clearly
-#   different from the default (−0.008, p = 0.193).
-# * **The label order does not matter measurably on emotions**: `given` −0.007 (p = 0.131),
-#   `frequency` −0.003 (p = 0.625), `random` −0.005 (p = 0.275), circular padding −0.006
-#   (p = 0.164). With 6 labels a size-5 kernel reaches almost every label from every
-#   position, whatever the order; datasets with many labels (`--dataset yeast`, `CAL500`)
-#   are where the order could matter.
+#   0.0126 (better on 2/10 seeds, p = 0.010), `(3,)` by 0.0148 (3/10, p = 0.049), `(5,)`
+#   by 0.0106 (2/10, p = 0.049). That is the paper's multi-scale claim, on this dataset.
+#   Two of the three p-values sit at the edge of 0.05 and we made nine comparisons, so
+#   take them as suggestive, `(1,)` being the strongest. The other multi-scale set,
+#   `(2, 3, 4)`, is not clearly different from the default (−0.0082, p = 0.193).
+# * **The label order does not matter measurably on emotions**: `given` −0.0067
+#   (p = 0.131), `frequency` −0.0031 (p = 0.625), `random` −0.0054 (p = 0.275), circular
+#   padding −0.0055 (p = 0.164). With 6 labels a size-5 kernel reaches almost every label
+#   from every position, whatever the order; datasets with many labels (`--dataset
+#   yeast`, `CAL500`) are where the order could matter.
 
 # %% [markdown]
 # ## Where we know the answer: the synthetic dataset
