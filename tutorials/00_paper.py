@@ -22,11 +22,13 @@ Run:  python tutorials/00_paper.py [--data-dir DIR] [--figures DIR] [--smoke]
 # price: an LSTM layer has `4 (D_in H + H^2 + H)` parameters, easily 100k+, on datasets of
 # a few hundred examples.
 #
-# **What the paper states** (Kim, Park & Hong, 2021; we have its abstract and summary, not
-# the full text). MSDN uses 1-D convolution kernels to learn label dependencies in place of
-# the RNN memory; training with *multiple kernel sizes* lets it learn dependency relations
-# among labels at multiple scales; it uses a drastically smaller number of parameters than
-# RNN-based models, and it reaches better accuracy on public benchmark datasets.
+# **What the paper states** (Kim, Park & Hong, 2021; we have its abstract and a short
+# summary, not the full text). MSDN uses 1-D convolution kernels to learn label
+# dependencies in place of the RNN memory; training with *multiple kernel sizes* lets it
+# learn dependency relations among labels at multiple scales; it uses a drastically
+# smaller number of parameters than RNN-based models; and, by the summary, it achieves
+# higher accuracy than RNN-based models on benchmark datasets (the abstract we have
+# breaks off at "our model can achieve better…").
 #
 # **What it leaves to us.** Everything else: how each label gets a vector to convolve,
 # the widths, the padding, how the convolutions become one score per label, the order of

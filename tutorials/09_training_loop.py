@@ -122,8 +122,8 @@ for step, batch in enumerate(batches, 1):
 # with β1 = 0.9, β2 = 0.999, ε = 1e-8. At `t = 1` the bias correction gives `m̂ = g` and
 # `v̂ = g²`, so the first step is `lr · g / (|g| + ε)`: every parameter moves by almost
 # exactly `lr`, whatever the size of its gradient. SGD's first step is `lr · g`,
-# proportional to the gradient. That scale-free step is why one learning rate (1e-3)
-# serves all three models and every dataset here.
+# proportional to the gradient. Because Adam's step does not depend on the scale of the
+# gradient, one learning rate (1e-3) can be the default for all three models.
 
 # %%
 lr, (beta1, beta2), eps = cfg.lr, (0.9, 0.999), 1e-8
