@@ -4,7 +4,9 @@ Every helper draws on a ``matplotlib`` Axes (made for you when ``ax`` is None) a
 returns it, so figures can be composed; :func:`save` writes a PNG and closes the figure.
 matplotlib is imported inside the functions, so importing :mod:`msdn_numpy` never needs it.
 
-* :func:`learning_curves` — train / validation loss per epoch, best epoch marked.
+* :func:`learning_curves` — train / validation loss per epoch, the selected epoch marked.
+* :func:`validation_curve` — one validation column per epoch (micro-F1 …), the selected epoch marked.
+* :func:`epoch_axis` — a (log-scale) epoch axis with plain tick labels.
 * :func:`heatmap` — a labelled matrix with a colour bar (co-occurrence, im2col, ...).
 * :func:`tradeoff` — accuracy against parameter count, one marker per model, error bars.
 * :func:`save` — ``fig.savefig(folder / name)`` at a readable resolution, then close.
@@ -30,18 +32,60 @@ def _axes(ax: Any = None, figsize: tuple[float, float] = (6.4, 4.2)) -> Any:
     return ax
 
 
-def learning_curves(history: Any, ax: Any = None, title: str = "Learning curves", label: str = "") -> Any:
+def epoch_axis(ax: Any, last_epoch: int, logx: bool = True) -> Any:
+    """Label ``ax``'s x axis as epochs 1 … ``last_epoch``, logarithmic by default.
+
+    Most of what happens in training happens in the first tens of epochs; a log axis
+    gives them room without squeezing the tail. Ticks are plain numbers (1, 2, 5, 10,
+    20, 50, 100, 200 …), not powers of ten.
+    """
+    if logx:
+        ax.set_xscale("log")
+        ticks = [t for t in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000) if t <= max(last_epoch, 1)]
+        ax.set_xticks(ticks, [str(t) for t in ticks])
+        ax.minorticks_off()
+        ax.set_xlim(0.9, max(last_epoch, 2) * 1.1)
+        ax.set_xlabel("epoch (log scale)")
+    else:
+        ax.set_xlabel("epoch")
+    return ax
+
+
+def _mark_selected(ax: Any, history: Any, values: np.ndarray, color: Any) -> None:
+    """A dot on ``values`` at the selected epoch and a dotted vertical line through it."""
+    best = history.best_epoch
+    ax.axvline(best, color=color, ls=":", lw=1.2)
+    ax.plot([best], [values[best - 1]], "o", color=color, markersize=8)
+
+
+def learning_curves(
+    history: Any,
+    ax: Any = None,
+    title: str = "Learning curves",
+    label: str = "",
+    logx: bool = True,
+    color: Any = None,
+) -> Any:
     """Plot a :class:`msdn_numpy.train.History`: train and validation BCE per epoch.
+
+    The selected epoch (``history.best_epoch``, chosen by ``history.select``) is a dot on
+    the validation curve and a dotted vertical line, and is named in the legend entry
+    rather than written on the curves, so that several runs can share an Axes without
+    their labels overlapping.
 
     Parameters
     ----------
     history : History
-        ``history.column("train_loss")``, ``history.column("val_loss")`` and
-        ``history.best_epoch`` are used.
+        ``history.column("train_loss")``, ``history.column("val_loss")``,
+        ``history.best_epoch`` and ``history.select`` are used.
     ax : matplotlib Axes, optional
     title : str
     label : str
         Prefix for the legend entries (e.g. the model's name) when several runs share an Axes.
+    logx : bool
+        Logarithmic epoch axis (see :func:`epoch_axis`).
+    color : matplotlib colour, optional
+        One colour for this run's lines (default: the next colour of the cycle).
 
     Returns
     -------
@@ -50,23 +94,57 @@ def learning_curves(history: Any, ax: Any = None, title: str = "Learning curves"
     ax = _axes(ax)
     epochs = history.column("epoch")
     prefix = f"{label}: " if label else ""
-    (line,) = ax.plot(epochs, history.column("train_loss"), "--", label=f"{prefix}train loss")
-    ax.plot(epochs, history.column("val_loss"), "-", color=line.get_color(), label=f"{prefix}validation loss")
+    (line,) = ax.plot(epochs, history.column("train_loss"), "--", color=color, label=f"{prefix}train loss")
+    val = history.column("val_loss")
+    selected = f" (selected epoch {history.best_epoch})" if history.best_epoch else ""
+    ax.plot(epochs, val, "-", color=line.get_color(), label=f"{prefix}validation loss{selected}")
     if history.best_epoch:
-        best = history.rows[history.best_epoch - 1]["val_loss"]
-        ax.plot([history.best_epoch], [best], "o", color=line.get_color(), markersize=8)
-        ax.annotate(
-            f"best epoch {history.best_epoch}",
-            (history.best_epoch, best),
-            textcoords="offset points",
-            xytext=(6, 10),
-            color=line.get_color(),
-        )
-    ax.set_xlabel("epoch")
+        _mark_selected(ax, history, val, line.get_color())
+    epoch_axis(ax, int(epochs[-1]) if len(epochs) else 1, logx)
     ax.set_ylabel("mean binary cross-entropy")
     ax.set_title(title)
     ax.grid(alpha=0.3)
-    ax.legend()
+    ax.legend(fontsize=9)
+    return ax
+
+
+def validation_curve(
+    history: Any,
+    key: str = "val_micro_f1",
+    ax: Any = None,
+    title: str = "",
+    label: str = "",
+    ylabel: str = "validation micro-F1 (best global threshold)",
+    logx: bool = True,
+    color: Any = None,
+) -> Any:
+    """Plot one per-epoch column of a :class:`msdn_numpy.train.History` with the selected epoch marked.
+
+    Parameters
+    ----------
+    history : History
+    key : str
+        The column, e.g. ``"val_micro_f1"`` (what early stopping watches by default) or
+        ``"val_example_f1"``.
+    ax, title, label, logx, color
+        As in :func:`learning_curves`.
+    ylabel : str
+
+    Returns
+    -------
+    The Axes.
+    """
+    ax = _axes(ax)
+    epochs, values = history.column("epoch"), history.column(key)
+    selected = f" (selected epoch {history.best_epoch})" if history.best_epoch else ""
+    (line,) = ax.plot(epochs, values, "-", color=color, label=f"{label}{selected}" if label else selected.strip())
+    if history.best_epoch:
+        _mark_selected(ax, history, values, line.get_color())
+    epoch_axis(ax, int(epochs[-1]) if len(epochs) else 1, logx)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=9)
     return ax
 
 

@@ -39,6 +39,7 @@ EXPECTED = {
     "06_ablations.py": ["06_ablations.png"],
     "07_tradeoff.py": ["07_tradeoff.png"],
     "08_lstm_rethinknet.py": ["08_bptt_gradients.png", "08_rethink_steps.png"],
+    "09_training_loop.py": ["09_selection.png"],
 }
 EXERCISES = sorted(str(p.relative_to(TUTORIALS)) for p in TUTORIALS.glob("exercises/**/[0-9][0-9]_*.py"))
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -141,3 +142,50 @@ def test_runs_as_a_notebook(script: str, notebook_runs) -> None:
         assert "verdict: PASS" in proc.stdout, proc.stdout
     else:
         assert "verdict: NOT DONE" in proc.stdout, proc.stdout
+
+
+def _common():
+    """The tutorials' helper module, imported as the scripts import it."""
+    sys.path.insert(0, str(TUTORIALS))
+    try:
+        import common
+    finally:
+        sys.path.remove(str(TUTORIALS))
+    return common
+
+
+def test_verdict_says_better_only_on_evidence() -> None:
+    from msdn_numpy.compare import paired_stats
+
+    verdict = _common().verdict
+    ten_up = paired_stats(np.arange(10) + 1.0, np.arange(10) + 0.5)  # +0.5 on every one of 10 seeds: p = 0.002
+    assert verdict("A", "B", ten_up).startswith("A is better than B")
+    assert verdict("A", "B", ten_up, higher_is_better=False).startswith("A is worse than B")
+    five_down = paired_stats([1, 2, 3, 4, 5], [2, 3, 4, 5, 6])  # every seed, but p = 0.0625 is the floor
+    assert verdict("A", "B", five_down).startswith("A is worse than B on every seed")
+    mixed = paired_stats([0.1, 0.2, 0.3, 0.4, 0.5], [0.2, 0.1, 0.3, 0.5, 0.6])
+    text = verdict("A", "B", mixed)
+    assert text.startswith("no clear difference") and "1/5 seeds" in text and "1 tied" in text
+
+
+def test_learning_curves_mark_the_selected_epoch_in_the_legend() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from msdn_numpy import plots
+    from msdn_numpy.train import History
+
+    rows = [{"epoch": e, "train_loss": 1 / e, "val_loss": 1 / e + e / 100, "val_micro_f1": 0.5 + e / 100}
+            for e in range(1, 41)]  # fmt: skip
+    history = History(rows=rows, best_epoch=7)
+    fig, axes = plt.subplots(1, 2)
+    plots.learning_curves(history, ax=axes[0], label="M")
+    plots.validation_curve(history, ax=axes[1], label="M")
+    for ax in axes:
+        assert ax.get_xscale() == "log"
+        assert any("selected epoch 7" in t.get_text() for t in ax.get_legend().get_texts())
+        assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "5", "10", "20"]
+    assert not axes[0].texts, "no text written on the curves: labels of several runs would overlap"
+    plt.close(fig)

@@ -15,8 +15,8 @@ Run:  python tutorials/01_data.py [--data-dir DIR] [--figures DIR] [--smoke]
 # * **MEKA**: the relation name carries `-C n`: the first `n` attributes are labels if
 #   `n > 0`, the last `|n|` if `n < 0`.
 #
-# We use `yeast` (14 labels, gene functions) when the MULAN folder is available, else the
-# bundled synthetic dataset.
+# We use `yeast` (14 labels, gene functions), bundled in `data/mulan` with the other
+# benchmarks (`--data-dir` reads another copy).
 
 # %%
 
@@ -54,15 +54,19 @@ print("\n".join(f"  {line}" for line in shown if line.strip() or line == ""))
 # %% [markdown]
 # ## The MULAN label file
 #
-# The XML names the label attributes *in the order we will use along MSDN's label axis*.
-# Note that this order need not be the order of the columns in the ARFF file: yeast's
-# XML lists `Class1, Class2, Class3, Class6, Class4, ...`.
+# The XML says *which* attributes are labels. It does not fix their order: the loader
+# keeps the order of the attributes in the ARFF file, and that is the `given` label order
+# (the order of `Y`'s columns and of `label_names`). The two can differ: yeast's XML lists
+# `Class1, Class2, Class3, Class6, Class4, ...`, its ARFF has `Class1 … Class14` in turn.
 
 # %%
 print(f"--- {xml_path.name} ---")
 xml_lines = xml_path.read_text().splitlines()
 print("\n".join(xml_lines[:8] + (["   ..."] if len(xml_lines) > 8 else [])))
-print("labels, in XML order:", read_mulan_xml(xml_path))
+in_xml = read_mulan_xml(xml_path)
+print("labels, in the XML's order :", in_xml)
+print("labels, in the ARFF's order:", train.label_names, "(the loader's, the 'given' order)")
+assert sorted(in_xml) == sorted(train.label_names)
 
 # %% [markdown]
 # ## The MEKA convention
@@ -126,7 +130,7 @@ plots.save(fig, args.figures, "01_cooccurrence.png")
 # label order; we offer four (`msdn_numpy.label_orders.label_order`; `train_model` uses
 # `msdn_numpy.models.DEFAULT_LABEL_ORDER`):
 #
-# * `given`: the XML order; `frequency`: most frequent first;
+# * `given`: the ARFF file's attribute order (as loaded); `frequency`: most frequent first;
 # * `cooccurrence`: spectral seriation: labels sorted by the Fiedler vector of the
 #   similarity graph, so that labels that co-occur end up next to each other;
 # * `random`: a seeded shuffle, the control in ablations.

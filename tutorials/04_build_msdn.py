@@ -6,21 +6,30 @@ Run:  python tutorials/04_build_msdn.py [--data-dir DIR] [--figures DIR] [--smok
 # %% [markdown]
 # # 4. Building MSDN layer by layer
 #
-#     x (N, D) -> encoder -> h (N, E) -> Linear + reshape -> Z (N, d, L)
-#       -> [ReLU(Conv1D_k(Z)) for k in K] -> concat F (N, |K| c, L) -> 1x1 Conv1D -> logits (N, L)
+#     x (N, D) -> encoder -> h (N, E) -> head: g = h W_g + b_g                      (N, L)      dataset order
+#                         -> embedding: Z = tanh(reshape((h A + a) B + c))          (N, d, L)   convolution order
+#                         -> relation block: F = ReLU(concat_k Conv1D_k(Z))         (N, |K| C, L)
+#                         -> read-out: s = Conv1D_1(F), starts at zero              (N, 1, L)
+#     logits = g + s[:, 0, inverse]                                                 (N, L)      dataset order
 #
 # Every piece is a `msdn_numpy` layer with a `forward` that caches and a `backward` that
-# returns `dx` and fills `grads`. This script looks at what each kernel size can see,
-# runs the backward pass through the whole model by hand, checks it with finite
-# differences, and counts parameters against the RNN baseline.
+# returns `dx` and fills `grads`. `perm` and `inverse` are the label order of tutorial 0:
+# `Z[:, :, p]` is label `perm[p]`, and `inverse = argsort(perm)` brings an array in the
+# convolution's order back to the dataset's order. This script looks at what each kernel
+# size can see, opens the fused relation block into its readable branches, runs forward
+# and backward through the whole model by hand, shows what the zero-initialised read-out
+# does to the first gradients, checks everything with finite differences, and counts
+# parameters against the RNN baseline.
 
 # %%
 import common
 import matplotlib.pyplot as plt
 import numpy as np
 
-from msdn_numpy import BRMLP, MSDN, BCEWithLogits, Conv1D, RethinkRNN, gradcheck, plots
-from msdn_numpy.preprocessing import Standardizer
+from msdn_numpy import BRMLP, MSDN, Adam, BCEWithLogits, Conv1D, RethinkRNN, gradcheck, plots
+from msdn_numpy.label_orders import label_order
+from msdn_numpy.models import DEFAULT_LABEL_ORDER
+from msdn_numpy.preprocessing import Standardizer, train_val_split
 
 args = common.setup(__doc__)
 rng = np.random.default_rng(0)
@@ -67,46 +76,88 @@ plots.save(fig, args.figures, "04_receptive_fields.png")
 # The paper does not specify how 'same' padding is split; we use PyTorch's split
 # (extra zero on the right), so the default kernel sizes (1, 3, 5) are all symmetric.
 # The relation block has a *single* convolution per scale, so these are also the
-# receptive fields of the whole block; stacking layers would widen them.
+# receptive fields of the whole block (stacking layers would widen them). With the
+# default `K = (1, 3, 5)`, output `j` of the block sees labels `j - 2 … j + 2` of the
+# label order: on emotions (6 labels) that is nearly all of them, on CAL500 (174) a
+# small neighbourhood.
 
 # %% [markdown]
-# ## 2. Forward through the whole model, stage by stage
+# ## 2. The relation block: one fused layer, or one Conv1D per kernel size
+#
+# The readable relation block is one 'same'-padded `Conv1D` per kernel size, all applied
+# to `Z`, their outputs concatenated on the channel axis. MSDN computes the same thing
+# with `conv.MultiScaleConv1D`: pad once for the widest kernel, one im2col, one matrix
+# product with every kernel's weights placed side by side (faster on short label axes;
+# tutorial 3 and docs/PERFORMANCE.md). `to_branches()` gives the readable version with the
+# same weights. Forward and backward must agree, including the input gradient, which the
+# fused layer gets from one product and the branches get as a *sum* (`Z` fed every branch:
+# the multivariate chain rule).
 
 # %%
 train, test = common.load("emotions", args)
-X = Standardizer().fit(train.X).transform(train.X)[:8]
-Y = train.Y[:8]
-model = MSDN(train.n_features, train.n_labels, dropout=0.0)  # no dropout: our calls and model.forward agree
-# MSDN's read-out starts at zero (the relation block is a no-op at first, so training starts
-# at BR-MLP); a random one here lets every stage below carry a non-zero gradient.
+perm, _ = label_order(train.Y, DEFAULT_LABEL_ORDER)  # the label order train_model uses (tutorial 0)
+inverse = np.argsort(perm)
+model = MSDN(train.n_features, train.n_labels, label_perm=perm.tolist(), label_order=DEFAULT_LABEL_ORDER,
+             dropout=0.0)  # no dropout: our calls and model.forward agree  # fmt: skip
+fused = model.relations.layers[0]
+branches = fused.to_branches()
+print(f"fused: {fused!r}, parameters {sorted(fused.params)}")
+print("branches:", ", ".join(repr(b) for b in branches))
+Z_demo = rng.standard_normal((5, model.embed_dim, train.n_labels))
+out_fused = fused.forward(Z_demo)
+out_branches = np.concatenate([b.forward(Z_demo) for b in branches], axis=1)
+dout = rng.standard_normal(out_fused.shape)
+dZ_fused = fused.backward(dout)
+blocks = np.split(dout, len(branches), axis=1)  # each branch's channel block of the upstream gradient
+dZ_branches = sum(b.backward(block) for b, block in zip(branches, blocks))
+grad_diff = max(
+    max(np.abs(fused.grads[f"W{k}"] - b.grads["W"]).max(), np.abs(fused.grads[f"b{k}"] - b.grads["b"]).max())
+    for k, b in zip(model.kernel_sizes, branches)
+)
+print(f"forward {out_fused.shape}: largest |fused - branches| {np.abs(out_fused - out_branches).max():.1e}")
+print(f"backward: dZ {np.abs(dZ_fused - dZ_branches).max():.1e}, dW_k and db_k {grad_diff:.1e}")
+assert np.allclose(out_fused, out_branches) and np.allclose(dZ_fused, dZ_branches) and grad_diff < 1e-10
+
+# %% [markdown]
+# ## 3. Forward through the whole model, stage by stage
+#
+# The features are standardised as the recipe does it (split off validation first, then
+# fit the standardiser on the rest). MSDN's read-out starts at zero (section 5); here we
+# give it random weights so that every stage below carries a non-zero gradient.
+
+# %%
+fit_part, _ = train_val_split(train, val_fraction=0.2, seed=0)
+X = Standardizer().fit(fit_part.X).transform(fit_part.X)[:8]
+Y = fit_part.Y[:8]
 model.readout.params["W"][...] = rng.standard_normal(model.readout.params["W"].shape)
 loss_fn = BCEWithLogits()
 h = model.encoder.forward(X)
-g = model.head.forward(h)  # the label-wise head (BR-MLP's read-out)
-Z = model.embed.forward(h)  # rank-r bottleneck -> d*L values -> reshape (N, d, L) -> tanh
-F = model.relations.forward(Z)  # Parallel: every branch on Z, concatenated on the channel axis
-s = model.readout.forward(F)
-# the relation block's output goes back to the dataset's label order (identity here) and
-# is added to the head: see the Notes of `MSDN` (the head is our addition)
-logits = g + s[:, 0, model.inverse]
+g = model.head.forward(h)  # the label-wise head (BR-MLP's read-out), dataset order
+Z = model.embed.forward(h)  # rank-r bottleneck -> d*L values -> reshape (N, d, L) -> tanh; Z[:, :, p] is label perm[p]
+F = model.relations.forward(Z)  # the fused block + ReLU: every kernel size, concatenated on the channel axis
+s = model.readout.forward(F)  # (N, 1, L), convolution order
+logits = g + s[:, 0, inverse]  # back to the dataset's order, added to the head
 loss = loss_fn.forward(logits, Y)
 for name, a in (("X", X), ("h", h), ("g", g), ("Z", Z), ("F", F), ("s", s), ("logits", logits)):
     print(f"{name:>7s} {a.shape}")
 print(f"   loss {loss:.4f}  (mean BCE over N*L = {Y.size} entries; ln 2 = {np.log(2):.4f} for a coin flip)")
+assert np.array_equal(logits, model.forward(X))
 
 # %% [markdown]
-# ## 3. Backward, stage by stage
+# ## 4. Backward, stage by stage
 #
 # The same chain in reverse. Each `backward` returns the gradient with respect to its
-# input, which is the upstream gradient of the stage before. Two places to notice:
+# input, which is the upstream gradient of the stage before. Three places to notice:
 #
 # * the loss: `dlogits = (sigmoid(logits) - Y) / (N L)`;
-# * `Parallel.backward` splits `dF` into the branches' channel blocks and **sums** the
-#   branches' `dZ`: `Z` fed every branch (multivariate chain rule).
+# * the label order: the relation block's output was read as `s[:, 0, inverse]`, so its
+#   gradient is `dlogits[:, perm]`, in the convolution's order (an index array's gradient
+#   is the inverse index array);
+# * `h` fed both the head and the embedding, so `dh` is the **sum** of the two paths.
 
 # %%
 dlogits = loss_fn.backward()
-ds = dlogits[:, None, model.perm]  # into the convolution's label order, as (N, 1, L)
+ds = dlogits[:, None, perm]  # (N, 1, L) in the convolution's order
 dF = model.readout.backward(ds)
 dZ = model.relations.backward(dF)
 dh = model.head.backward(dlogits) + model.embed.backward(dZ)  # h fed both: the two gradients add up
@@ -124,48 +175,100 @@ for name, p, g in model.named_parameters():
     print(f"  {name:<22s} param {str(p.shape):<12s} grad {str(g.shape):<12s} |grad| max {np.abs(g).max():.2e}")
 
 # %% [markdown]
-# ## 4. Whole-model gradcheck
+# ## 5. The zero-initialised read-out: MSDN starts as BR-MLP
+#
+# A fresh MSDN has its read-out at zero, so `s = 0` and `logits = g`: the same function as
+# BR-MLP with the same seed (its encoder and head are drawn exactly as BR-MLP's). What does
+# that do to learning? The read-out's own gradient is `dW = sum ds * F`, not zero; but the
+# gradient it passes back, `dF = W^T ds`, is zero, so at the first step the convolutions
+# and the label embedding get **no** gradient at all. After the first Adam step the
+# read-out is no longer zero, and the gradient reaches the whole block.
+
+# %%
+fresh = MSDN(train.n_features, train.n_labels, label_perm=perm.tolist(), label_order=DEFAULT_LABEL_ORDER)
+br = BRMLP(train.n_features, train.n_labels)
+fresh.train(), br.train()  # dropout on: both draw the same masks from the same seed
+same_start = np.array_equal(fresh.forward(X), br.forward(X))
+print(f"MSDN(seed=0) == BRMLP(seed=0) at initialisation, training mode (dropout masks and all): {same_start}")
+assert same_start
+opt = Adam(fresh, lr=1e-3)
+
+
+def gradient_norms(net: MSDN) -> dict[str, float]:
+    out = {}
+    for name, _, g in net.named_parameters():
+        part = name.split(".")[0]
+        out[part] = out.get(part, 0.0) + float((g**2).sum())
+    return {part: np.sqrt(v) for part, v in out.items()}
+
+
+for step in (1, 2):
+    loss_fn.forward(fresh.forward(X), Y)
+    fresh.backward(loss_fn.backward())
+    print(f"step {step}: gradient norm by part: "
+          + ", ".join(f"{part} {v:.2e}" for part, v in gradient_norms(fresh).items()))  # fmt: skip
+    if step == 1:
+        assert gradient_norms(fresh)["relations"] == 0 and gradient_norms(fresh)["embed"] == 0
+    opt.step()
+
+# %% [markdown]
+# ## 6. Whole-model gradcheck
 #
 # Finite differences through every layer at once, on a tiny float64 model (every
 # parameter is perturbed, so the model must be small). We switch on everything that
 # could go wrong: dropout (gradcheck replays the same mask), an even kernel, circular
-# padding, and a non-identity label order. The same for the two baselines.
+# padding, a non-identity label order, and a non-zero read-out (at zero, the block's
+# gradients would be zero and checked trivially). The same for the two baselines.
 
 # %%
 D_t, L_t = 5, 7
 Xt = rng.standard_normal((3, D_t))
 tiny = {
-    "MSDN": MSDN(D_t, L_t, hidden=6, embed_dim=3, channels=2, kernel_sizes=(1, 2, 3), dropout=0.3,
+    "MSDN": MSDN(D_t, L_t, hidden=6, rank=3, embed_dim=3, channels=2, kernel_sizes=(1, 2, 3), dropout=0.3,
                  padding_mode="circular", label_perm=[3, 0, 6, 1, 5, 2, 4], seed=1),
     "BRMLP": BRMLP(D_t, L_t, hidden=6, dropout=0.3, seed=1),
     "RethinkRNN": RethinkRNN(D_t, L_t, hidden=4, steps=3, seed=1),
 }  # fmt: skip
-tiny["MSDN"].readout.params["W"][...] = rng.standard_normal((1, 6, 1))  # non-zero: check the block's gradients too
+tiny["MSDN"].readout.params["W"][...] = rng.standard_normal((1, 6, 1))
+tiny["MSDN"].readout.params["b"][...] = 0.3
 for name, net in tiny.items():
-    errors = gradcheck(net, Xt)
-    worst_name = max(errors, key=errors.get)
-    print(f"{name:>10s}: {net.num_parameters():4d} parameters, {len(errors)} tensors checked, "
-          f"worst rel. error {errors[worst_name]:.1e} ({worst_name})")  # fmt: skip
-    assert max(errors.values()) < 1e-7
+    result = gradcheck(net, Xt)
+    print(f"{name:>10s}: {net.num_parameters():4d} parameters, {len(result)} tensors checked, "
+          f"worst rel. error {result.worst_error:.1e} ({result.worst}), passed: {result.passed}")  # fmt: skip
+    assert result.passed and result.worst_error < 1e-7
 errors = gradcheck(BCEWithLogits(), rng.standard_normal((3, L_t)), rng.integers(0, 2, (3, L_t)), dout=np.array(1.7))
 print(f"BCEWithLogits: rel. error {errors['x']:.1e}")
+assert errors["x"] < 1e-7
 
 # %% [markdown]
-# ## 5. Parameters: MSDN vs the RNN
+# ## 7. Parameters: MSDN vs the RNN
 #
 # Where the parameters are, for each model at the size of the real benchmarks (no data
 # needed: only `D` and `L`). MSDN's convolutions are shared across label positions, so
-# its relation block does not grow with `L`; its label-embedding layer (`E d L`) does.
-# The RNN's LSTM alone has `4 (128*128 + 128*128 + 128) = 131,584` parameters.
+# its relation block does not grow with `L`; its label-wise head (`E L + L`) and its label
+# embedding (`E r + r + r d L + d L`, through the rank-r bottleneck) do. The RNN's LSTM
+# alone has `4 (128*128 + 128*128 + 128) = 131,584` parameters, whatever `L` is. The paper
+# claims a "drastically smaller" model; the last column says how much smaller ours is.
 
 # %%
 shapes = {"synthetic": (20, 12), "emotions": (72, 6), "yeast": (103, 14), "enron": (1001, 53), "CAL500": (68, 174)}
-print(f"{'dataset':<10s} {'D':>5s} {'L':>4s} {'MSDN':>8s} {'BRMLP':>8s} {'RethinkRNN':>11s}   MSDN split")
+columns = f"{'MSDN':>8s} {'BRMLP':>8s} {'RethinkRNN':>11s} {'MSDN/RNN':>9s}"
+print(f"{'dataset':<10s} {'D':>5s} {'L':>4s} {columns}   MSDN split")
 for ds_name, (D, L) in shapes.items():
     counts = [m.num_parameters() for m in (MSDN(D, L), BRMLP(D, L), RethinkRNN(D, L))]
     split = ", ".join(f"{k} {v:,}" for k, v in MSDN(D, L).parameter_split().items())
-    print(f"{ds_name:<10s} {D:5d} {L:4d} {counts[0]:8,} {counts[1]:8,} {counts[2]:11,}   {split}")
+    ratio = counts[0] / counts[2]
+    print(f"{ds_name:<10s} {D:5d} {L:4d} {counts[0]:8,} {counts[1]:8,} {counts[2]:11,} {ratio:9.3f}   {split}")
 
+
+# %% [markdown]
+# MSDN has 7% of the RNN's parameters on emotions, 9% on yeast, 29% on enron and 26% on
+# CAL500 (the ratios above do not depend on any training run). Where its size goes
+# depends on the data: on enron (1001 features) most of both models is the encoder; on
+# CAL500 (174 labels) the label embedding and the head. The relation block is the same
+# 2,497 parameters everywhere. The figure shows how each model grows with `L`.
+
+# %%
 Ls = np.array([2, 5, 10, 20, 50, 100, 200])
 D_fix = 100
 fig, axes = plt.subplots(1, 2, figsize=(14, 5.2), layout="constrained")
@@ -190,7 +293,8 @@ for part, ns in parts.items():
     bottom += ns
 axes[1].set_xlabel("number of labels L")
 axes[1].set_ylabel("trainable parameters")
-axes[1].set_title("Where MSDN's parameters are (D = 100):\nonly the label embedding grows with L")
+axes[1].set_title("Where MSDN's parameters are (D = 100): the head and the\n"
+                  "label embedding grow with L, the encoder and relation block do not")
 axes[1].legend()
 axes[1].grid(axis="y", alpha=0.3)
 plots.save(fig, args.figures, "04_params_vs_labels.png")

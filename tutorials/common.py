@@ -5,6 +5,7 @@ Not a tutorial itself. Every script starts with ``args = common.setup(__doc__)``
 * ``--figures DIR``   where figures go (default ``tutorials/figures/``);
 * ``--data-dir DIR``  the MULAN folder (default: ``$MSDN_DATA``, else the bundled ``data/mulan``);
 * ``--smoke``         (or ``MSDN_SMOKE=1``) few epochs, small data, one seed: for CI;
+* ``--dataset NAME``  for the scripts that offer a choice of dataset (``setup(..., dataset=...)``);
 * ``--threads N``     BLAS threads (default: the package's policy, one thread; see
   ``msdn_numpy.threads``), applied here so that every tutorial's timings use it.
 
@@ -44,8 +45,12 @@ def _tutorials_folder() -> Path:
 HERE = _tutorials_folder()
 
 
-def setup(description: str | None) -> argparse.Namespace:
-    """Parse the tutorial options; apply the BLAS thread policy; create the figures folder; print what was chosen."""
+def setup(description: str | None, dataset: str | None = None) -> argparse.Namespace:
+    """Parse the tutorial options; apply the BLAS thread policy; create the figures folder; print what was chosen.
+
+    ``dataset``: the script's default dataset; when given, ``--dataset NAME`` chooses another
+    (a MULAN name such as ``emotions``, ``yeast``, ``enron``, ``CAL500``, or ``synthetic``).
+    """
     first = (description or "").strip().splitlines()
     parser = argparse.ArgumentParser(description=first[0] if first else None)
     parser.add_argument("--figures", type=Path, default=HERE / "figures", help="folder for the figures")
@@ -54,6 +59,8 @@ def setup(description: str | None) -> argparse.Namespace:
     )
     parser.add_argument("--smoke", action="store_true", help="tiny run for CI (also MSDN_SMOKE=1)")
     parser.add_argument("--threads", type=int, default=None, help="BLAS threads (default: the policy, 1)")
+    if dataset is not None:
+        parser.add_argument("--dataset", default=dataset, help=f"dataset name (default: {dataset})")
     args, _ = parser.parse_known_args()
     args.blas_threads = apply_policy(args.threads)  # read back from the library
     args.smoke = args.smoke or os.environ.get("MSDN_SMOKE", "") not in ("", "0")
@@ -94,3 +101,28 @@ def config(args: argparse.Namespace, **overrides) -> TrainConfig:
 def seeds(args: argparse.Namespace, n: int) -> list[int]:
     """``range(n)`` normally, a single seed in smoke mode."""
     return [0] if args.smoke else list(range(n))
+
+
+def verdict(a: str, b: str, p, higher_is_better: bool = True, alpha: float = 0.05) -> str:
+    """One plain sentence for a paired comparison ``p = compare.paired_stats(a_scores, b_scores)``.
+
+    "a is better/worse than b" when the two-sided Wilcoxon signed-rank p is below ``alpha``,
+    or when ``a`` won (or lost) on every seed, the strongest evidence ``n`` seeds can give
+    (with 5 seeds p cannot go below 0.0625); otherwise "no clear difference". The numbers
+    are given either way. For a metric
+    where lower is better (Hamming loss), pass ``higher_is_better=False``: ``a`` is better
+    on the seeds where ``a - b < 0``.
+    """
+    wins = p.wins if higher_is_better else p.losses
+    better = p.mean > 0 if higher_is_better else p.mean < 0
+    ties = f", {p.ties} tied" if p.ties else ""
+    numbers = (
+        f"mean paired difference {p.mean:+.4f} ± {p.std:.4f}, {a} better on {wins}/{p.n} seeds{ties}, "
+        f"Wilcoxon p = {p.p_wilcoxon:.3f}"
+    )
+    if p.p_wilcoxon < alpha:
+        return f"{a} is {'better' if better else 'worse'} than {b} ({numbers})"
+    if p.ties == 0 and p.n > 1 and wins in (0, p.n):
+        return (f"{a} is {'better' if better else 'worse'} than {b} on every seed ({numbers}, the smallest p "
+                f"{p.n} seeds can give)")
+    return f"no clear difference between {a} and {b} ({numbers}; the smallest p {p.n} seeds can give: {p.min_p:.3f})"
