@@ -1,11 +1,13 @@
 """Training: seeded minibatches, Adam/SGD, early stopping, threshold tuning.
 
-The whole recipe, used by the CLI, the benchmarks and the tutorials:
+The whole recipe, the same for every model, used by the CLI, the benchmarks and the
+tutorials (docs/DESIGN.md, section 4, says why each step is as it is):
 
-1. standardise the features with statistics of the training split only;
-2. hold out a validation split *from train* (the test split is never looked at);
+1. hold out a validation split *from train* (the test split is never looked at);
+2. standardise the features with statistics of the remaining training rows only;
 3. train on minibatches with Adam (or SGD), keeping the parameters of the epoch with
-   the lowest validation loss, and stop after ``patience`` epochs without improvement;
+   the best validation micro-F1 at the tuned threshold (``TrainConfig.select``), and
+   stop after ``patience`` epochs without a better one;
 4. choose the decision threshold(s) on the validation split;
 5. evaluate on the test split.
 """
@@ -249,7 +251,7 @@ def tune_thresholds(P: np.ndarray, Y: np.ndarray, mode: str, tolerance: float = 
       one closest to 0.5 among those whose validation micro-F1 is within ``tolerance``
       (0.01) of the best. Micro-F1 weighs every (example, label) decision alike, so it
       trades precision against recall without the pull of example-based F1 towards low
-      thresholds (which costs Hamming loss). Validation splits are small (80 examples on
+      thresholds (which costs Hamming loss). Validation splits are small (78 examples on
       emotions), so differences below ~0.01 are noise: the tolerance keeps the
       threshold at the usual 0.5 unless the validation data clearly says otherwise
       (as on sparse datasets such as enron, where every label is rare).
@@ -360,7 +362,7 @@ def train_model(
     config: TrainConfig | None = None,
     log: Callable[[str], None] | None = print,
 ) -> TrainedModel:
-    """The whole recipe on a training split: standardise, split, build, fit, tune thresholds.
+    """The whole recipe on a training split: split, standardise, build, fit, tune thresholds.
 
     For MSDN, ``model_kwargs["label_order"]`` names the label order
     (``given``/``frequency``/``cooccurrence``/``random``, default
