@@ -59,8 +59,15 @@ class MultiLabelModel(Module):
         """Final ``(N, L)`` logits from the training output (identity by default)."""
         return out
 
-    def logits(self, X: np.ndarray, batch_size: int = 1024) -> np.ndarray:
-        """Evaluation-mode logits ``(N, L)``, computed in batches; restores the mode after."""
+    def logits(self, X: np.ndarray, batch_size: int | None = None) -> np.ndarray:
+        """Evaluation-mode logits ``(N, L)``, computed in batches; restores the mode after.
+
+        Rows per batch, unless ``batch_size`` says: ``min(1024, max(32, 2**17 // L))``, so
+        that the largest intermediate array (MSDN's ``(rows, |K| C, L)``, ~50 MB in float32)
+        stays the same size whatever L, and time and memory stay linear in L.
+        """
+        if batch_size is None:
+            batch_size = min(1024, max(32, 2**17 // self.L))
         was_training = self.training
         self.eval()
         try:
