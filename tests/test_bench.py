@@ -85,6 +85,8 @@ def test_block_and_large_label_rows(quick_run) -> None:
     rows = {(r["name"], r["contender"]): r for r in result["rows"]}
     block = bench.block_name(**bench.msdn_block_shape(), L=14)
     assert rows[(block, "fused")]["ratio_vs"] == "separate" and (block, "separate") in rows
+    assert rows[(block, "fused")]["note"] == "path: one-product"  # the path MSDN takes at yeast's batch
+    assert "(one-product)" in text
     for L in bench.LABEL_SETS_QUICK:
         name = f"msdn epoch random N={bench.LABEL_SETS_N_QUICK} L={L}"
         for contender in ("numpy", "numpy branches", "torch"):
