@@ -84,7 +84,7 @@ flat = model.embed.layers[1].forward(bottleneck)
 show("(h A + a) B + c", flat, "(N, d*L) all label embeddings at once")
 Z = model.embed.layers[3].forward(model.embed.layers[2].forward(flat))
 show("Z = tanh(reshape(...))", Z, "(N, d, L) one d-dim embedding per label, in (-1, 1)")
-# The model computes every kernel size at once (MultiScaleConv1D: one im2col, one product);
+# The model computes every kernel size at once (MultiScaleConv1D: one shared im2col matrix);
 # its readable version is one Conv1D per kernel size, with the same weights:
 maps = []
 for k, conv in zip(K, model.relations.layers[0].to_branches()):
