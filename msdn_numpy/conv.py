@@ -820,7 +820,8 @@ class MultiScaleConv1D(Module):
             dcols = W_aug[:, :taps].T @ dout2  # (S*C_in, N*L), tap-major rows
         else:
             dcols = np.empty((taps, N * L), dtype=cols.dtype)
-            dcols_k = np.empty((taps, N * L), dtype=cols.dtype)  # work space of the narrower kernels
+            narrower = sorted(self.kernel_sizes)[-2] if len(self.kernel_sizes) > 1 else 0
+            dcols_k = np.empty((narrower * C, N * L), dtype=cols.dtype)  # work space of the narrower kernels
             dout2 = np.empty((self.C_out, N * L), dtype=cols.dtype)  # one kernel's dout block, reused by each
             for n, i in enumerate(sorted(range(len(self.kernel_sizes)), key=lambda i: -self.kernel_sizes[i])):
                 k, o = self.kernel_sizes[i], self.offsets[i]
