@@ -591,7 +591,7 @@ class Conv1DNaive(Conv1D):
 
 
 # --------------------------------------------------------------------------------------
-# Several kernel sizes at once: MSDN's relation block as one im2col and one product
+# Several kernel sizes at once: MSDN's relation block from one shared im2col matrix
 # --------------------------------------------------------------------------------------
 class MultiScaleConv1D(Module):
     """The 'same'-padded convolutions of several kernel sizes, concatenated on the channels.
