@@ -167,6 +167,24 @@ def unpad1d(dx_padded: np.ndarray, left: int, right: int, L: int, mode: str = "z
     return ring.reshape(dx_padded.shape[:-1] + (periods, L)).sum(axis=-2)
 
 
+def contiguous_rows(a: np.ndarray) -> np.ndarray:
+    """``np.ascontiguousarray(a)``, copied a whole row of the last axis at a time.
+
+    The layers lay ``(N, C, L)`` out as ``(C, N*L)`` for each matrix product and back
+    (``a.transpose(1, 0, 2)``, then a copy). NumPy copies such a view number by number, in
+    rows of only ``L`` values. Here each row is first viewed as one opaque element of
+    ``L * itemsize`` bytes (a ``void`` dtype; allowed because the last axis is contiguous),
+    so the copy moves ``N*C`` blocks instead. Same values, same shape, C-contiguous; ~2x
+    faster at MSDN's short label axes ((32, 96, 14): 11 -> 6.5 us), equal from L ~ 1,000.
+    Arrays whose last axis is not contiguous, or that already are C-contiguous, go to
+    ``np.ascontiguousarray`` unchanged.
+    """
+    if a.flags.c_contiguous or a.ndim < 2 or a.strides[-1] != a.itemsize:
+        return np.ascontiguousarray(a)
+    rows = a.view(np.dtype((np.void, a.shape[-1] * a.itemsize)))[..., 0]  # (..., ) of whole rows
+    return np.ascontiguousarray(rows).view(a.dtype).reshape(a.shape)
+
+
 # --------------------------------------------------------------------------------------
 # im2col / col2im
 # --------------------------------------------------------------------------------------
@@ -504,7 +522,7 @@ class Conv1D(Module):
         self._cache = (cols, x.shape, x_pad.shape[2], L_out)
         # (C_out, N, L_out) → (N, C_out, L_out); made contiguous so the next layer gets
         # an ordinary array (costs one pass over the output, small next to the product).
-        return np.ascontiguousarray(out2.reshape(self.C_out, N, L_out).transpose(1, 0, 2))
+        return contiguous_rows(out2.reshape(self.C_out, N, L_out).transpose(1, 0, 2))
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         """``dout (N, C_out, L_out)`` → ``dx (N, C_in, L)``; assigns ``grads["W"]``, ``grads["b"]``."""
@@ -512,7 +530,7 @@ class Conv1D(Module):
             return self._weighted_sum_backward(dout)
         cols, (N, _, L), L_pad, L_out = self._cached()
         dout = self._check_dout(dout, (N, self.C_out, L_out), cols.dtype)
-        dout2 = dout.transpose(1, 0, 2).reshape(self.C_out, N * L_out)  # (C_out, N*L_out), one copy
+        dout2 = contiguous_rows(dout.transpose(1, 0, 2)).reshape(self.C_out, N * L_out)  # (C_out, N*L_out), one copy
 
         # dW2 = dout2 @ cols^T, shape (C_out, C_in*K). OpenBLAS runs this product 15-30%
         # faster with the operand that has more rows on the left (measured at MSDN's shapes),
@@ -781,7 +799,7 @@ class MultiScaleConv1D(Module):
             W_aug = self.combined_weight(x.dtype)  # [W_all | b]
             cols[taps] = 1.0
             out2 = W_aug @ cols  # (|K|*C_out, N*L): every kernel size and its bias at once
-            out = np.ascontiguousarray(out2.reshape(self.out_channels, N, L).transpose(1, 0, 2))
+            out = contiguous_rows(out2.reshape(self.out_channels, N, L).transpose(1, 0, 2))
             weights = [W_aug]
         else:
             weights = [self.kernel_weight(k, x.dtype) for k in self.kernel_sizes]  # each (C_out, k*C_in)
@@ -808,7 +826,7 @@ class MultiScaleConv1D(Module):
         dout = np.asarray(dout).astype(cols.dtype, copy=False)
         if one:
             (W_aug,) = weights
-            dout2 = dout.transpose(1, 0, 2).reshape(self.out_channels, N * L)  # one copy
+            dout2 = contiguous_rows(dout.transpose(1, 0, 2)).reshape(self.out_channels, N * L)  # one copy
             dW_aug = dout2 @ cols.T  # (|K|*C_out, taps + 1): [dW_all | db], one product for every k
             dW_all = dW_aug[:, :taps].reshape(self.out_channels, S, C)
             for i, (k, o) in enumerate(zip(self.kernel_sizes, self.offsets)):
