@@ -189,6 +189,19 @@ def test_loglog_slope_and_interleaving() -> None:
     assert calls.count("a") == 4 and calls.count("b") == 1  # a: warm-up + 3 repeats; b: 1, no warm-up
 
 
+def test_interleaving_varies_who_runs_before_whom() -> None:
+    """Each round in a new order: every contender follows every other one, not always the same one."""
+    calls: list[str] = []
+    names = ("a", "b", "c", "ceiling")
+    timing.interleaved_medians({n: (lambda n=n: calls.append(n)) for n in names}, dict.fromkeys(names, 30))
+    timed = calls[len(names) :]  # after the warm-up calls
+    follows = {(x, y): 0 for x in names for y in names if x != y}
+    for before, after in zip(timed, timed[1:]):
+        if before != after:
+            follows[(before, after)] += 1
+    assert min(follows.values()) >= 3, follows  # a fixed cyclic order gives 0 for most pairs
+
+
 # -- the readable twin of MSDN --------------------------------------------------------------
 @pytest.mark.parametrize("kwargs", [{}, {"kernel_sizes": (2, 3, 4), "padding_mode": "circular", "dropout": 0.3}])
 def test_msdn_with_separate_branches_is_the_same_function(kwargs) -> None:
