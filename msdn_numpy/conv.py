@@ -841,7 +841,8 @@ class MultiScaleConv1D(Module):
             narrower = sorted(self.kernel_sizes)[-2] if len(self.kernel_sizes) > 1 else 0
             dcols_k = np.empty((narrower * C, N * L), dtype=cols.dtype)  # work space of the narrower kernels
             dout2 = np.empty((self.C_out, N * L), dtype=cols.dtype)  # one kernel's dout block, reused by each
-            for n, i in enumerate(sorted(range(len(self.kernel_sizes)), key=lambda i: -self.kernel_sizes[i])):
+            widest_first = sorted(range(len(self.kernel_sizes)), key=lambda i: -self.kernel_sizes[i])
+            for i in widest_first:
                 k, o = self.kernel_sizes[i], self.offsets[i]
                 rows = slice(i * self.C_out, (i + 1) * self.C_out)
                 sub = slice(o * C, (o + k) * C)  # kernel k's rows of the shared im2col matrix
@@ -852,7 +853,7 @@ class MultiScaleConv1D(Module):
                 dW_k = dW_k.reshape(self.C_out, k, C).transpose(0, 2, 1)  # back to (C_out, C_in, k)
                 self.grads[f"W{k}"] = dW_k.astype(self.params[f"W{k}"].dtype)
                 self.grads[f"b{k}"] = dout2.sum(axis=1).astype(self.params[f"b{k}"].dtype)
-                if n == 0:  # the widest kernel covers all S taps: its product starts dcols
+                if i == widest_first[0]:  # the widest kernel covers all S taps: its product starts dcols
                     np.matmul(weights[i].T, dout2, out=dcols)
                 else:
                     dcols[sub] += np.matmul(weights[i].T, dout2, out=dcols_k[: k * C])  # (k*C_in, N*L)
