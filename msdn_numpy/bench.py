@@ -14,7 +14,8 @@ repeats, never a single timing:
    and scaled to ``N``. The output says so on every such row.
 2. **The relation block** at MSDN's defaults and training batch (``N=32, C_in=8,
    C_out=32, K=(1, 3, 5)``, then ReLU): :class:`~msdn_numpy.conv.MultiScaleConv1D` (one
-   im2col, one product) vs the separate ``Conv1D`` branches, as ``L`` grows.
+   shared im2col; one product, or one per kernel size on long label axes: the path its
+   rule takes is noted on each row) vs the separate ``Conv1D`` branches, as ``L`` grows.
 3. **One MSDN training epoch** on yeast (the bundled synthetic set without real data):
    this package (as ``models.MSDN`` builds it, and with its relation block swapped for
    the fused layer) vs the same architecture written with ``torch.nn`` (same sizes, same
@@ -307,7 +308,7 @@ def _conv_line(s: dict, t: dict[str, float], c: dict[str, float], rows: list[Row
 
 
 # --------------------------------------------------------------------------------------
-# 2. The relation block: fused (one im2col, one product) vs the separate branches
+# 2. The relation block: fused (one shared im2col) vs the separate branches
 # --------------------------------------------------------------------------------------
 def msdn_block_shape() -> dict[str, Any]:
     """The relation block of ``MSDN``'s defaults at the default training batch:
@@ -346,7 +347,8 @@ def bench_block(quick: bool, log: Callable[[str], None]) -> list[Row]:
     log(
         f"\n[2] The relation block (conv + ReLU, forward+backward) at MSDN's defaults, N={shape['N']} "
         f"C_in={shape['C_in']} C_out={shape['C_out']} K={shape['kernel_sizes']}, float32, median of {repeats}:"
-        f"\n    fused = MultiScaleConv1D (one im2col, one product); separate = one Conv1D per kernel size."
+        f"\n    fused = MultiScaleConv1D (one shared im2col; its path, one product or one per kernel, by its rule);"
+        f"\n    separate = one Conv1D per kernel size."
     )
     rows: list[Row] = []
     progress = Progress(len(Ls), "bench [2] block")
@@ -356,12 +358,14 @@ def bench_block(quick: bool, log: Callable[[str], None]) -> list[Row]:
         c: dict[str, float] = {}
         best: dict[str, float] = {}
         t = interleaved_medians(fns, {k: repeats for k in fns}, cpu=c, best=best, min_sample=MIN_SAMPLE)
-        # the useful work, the same for both (the fused product also multiplies zeros)
+        # the useful work, the same for both (the one-product path also multiplies zeros)
         flops = sum(conv_flops(shape["N"], shape["C_in"], shape["C_out"], k, L) for k in shape["kernel_sizes"])
         name = block_name(**shape, L=L)
+        one = MultiScaleConv1D(shape["C_in"], shape["C_out"], shape["kernel_sizes"]).one_product(shape["N"], L)
+        path = "one-product" if one else "per-kernel"
         block_rows = [
-            _timed_row(name, "fused", t, c, "separate", repeats=repeats, **_gflops_fields(flops, t["fused"],
-                       ceiling_flops, best)),
+            _timed_row(name, "fused", t, c, "separate", repeats=repeats, note=f"path: {path}",
+                       **_gflops_fields(flops, t["fused"], ceiling_flops, best)),
             _timed_row(name, "separate", t, c, repeats=repeats, **_gflops_fields(flops, t["separate"],
                        ceiling_flops, best)),
         ]  # fmt: skip
@@ -369,7 +373,10 @@ def bench_block(quick: bool, log: Callable[[str], None]) -> list[Row]:
         rows += block_rows
         verdict = "UNRELIABLE (above the ceiling; see the table)" if any("unreliable" in r for r in block_rows) else (
             f"fused/separate {t['fused'] / t['separate']:.2f} (cpu time {c['fused'] / c['separate']:.2f})")  # fmt: skip
-        log(f"    L={L:<5d} fused {t['fused'] * 1e3:8.3f} ms  separate {t['separate'] * 1e3:8.3f} ms  {verdict}")
+        log(
+            f"    L={L:<5d} fused {t['fused'] * 1e3:8.3f} ms ({path:<11s})  separate {t['separate'] * 1e3:8.3f} ms  "
+            f"{verdict}"
+        )
         progress.update(f"L={L}")
     return rows
 

@@ -24,6 +24,7 @@ Shape letters: ``N`` batch, ``D_in``/``D_out`` features, ``C`` channels, ``L`` l
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -333,7 +334,7 @@ class Reshape(Module):
         self.shape = tuple(shape)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        if x.ndim < 1 or int(np.prod(x.shape[1:])) != int(np.prod(self.shape)):
+        if x.ndim < 1 or math.prod(x.shape[1:]) != math.prod(self.shape):  # math.prod: np.prod costs ~3 us a call
             raise ValueError(
                 f"Reshape: cannot reshape input of shape {x.shape} to (N, {', '.join(map(str, self.shape))})"
             )

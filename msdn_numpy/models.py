@@ -59,8 +59,15 @@ class MultiLabelModel(Module):
         """Final ``(N, L)`` logits from the training output (identity by default)."""
         return out
 
-    def logits(self, X: np.ndarray, batch_size: int = 1024) -> np.ndarray:
-        """Evaluation-mode logits ``(N, L)``, computed in batches; restores the mode after."""
+    def logits(self, X: np.ndarray, batch_size: int | None = None) -> np.ndarray:
+        """Evaluation-mode logits ``(N, L)``, computed in batches; restores the mode after.
+
+        Rows per batch, unless ``batch_size`` says: ``min(1024, max(32, 2**17 // L))``, so
+        that the largest intermediate array (MSDN's ``(rows, |K| C, L)``, ~50 MB in float32)
+        stays the same size whatever L, and time and memory stay linear in L.
+        """
+        if batch_size is None:
+            batch_size = min(1024, max(32, 2**17 // self.L))
         was_training = self.training
         self.eval()
         try:
@@ -224,7 +231,8 @@ class MSDN(MultiLabelModel):
         self.embed = Sequential(
             Linear(hidden, rank, rng=rng), Linear(rank, embed_dim * L, rng=rng), Reshape(embed_dim, L), Tanh()
         )
-        # Every kernel size in one im2col and one matrix product (conv.MultiScaleConv1D); the
+        # Every kernel size from one shared im2col matrix (conv.MultiScaleConv1D: one product on
+        # short label axes, one per kernel size on long ones); the
         # same function, and the same initial weights, as the readable version
         # Parallel([Sequential(Conv1D(d, C, k, padding="same"), ReLU()) for k in K], axis=1).
         self.relations = Sequential(

@@ -120,9 +120,15 @@ class History:
 
 
 def _evaluate_split(
-    model: MultiLabelModel, loss: BCEWithLogits, X: np.ndarray, Y: np.ndarray, batch: int = 1024
+    model: MultiLabelModel, loss: BCEWithLogits, X: np.ndarray, Y: np.ndarray, batch: int | None = None
 ) -> tuple[float, np.ndarray]:
-    """Evaluation-mode BCE and probabilities ``(N, L)`` over a whole split, in one batched pass."""
+    """Evaluation-mode BCE and probabilities ``(N, L)`` over a whole split, in one batched pass.
+
+    Rows per batch as in :meth:`MultiLabelModel.logits`: ``min(1024, max(32, 2**17 // L))``
+    unless ``batch`` says, so that memory and time stay linear in L.
+    """
+    if batch is None:
+        batch = min(1024, max(32, 2**17 // model.L))
     was = model.training
     model.eval()
     total, probs = 0.0, []

@@ -85,6 +85,8 @@ def test_block_and_large_label_rows(quick_run) -> None:
     rows = {(r["name"], r["contender"]): r for r in result["rows"]}
     block = bench.block_name(**bench.msdn_block_shape(), L=14)
     assert rows[(block, "fused")]["ratio_vs"] == "separate" and (block, "separate") in rows
+    assert rows[(block, "fused")]["note"] == "path: one-product"  # the path MSDN takes at yeast's batch
+    assert "(one-product)" in text
     for L in bench.LABEL_SETS_QUICK:
         name = f"msdn epoch random N={bench.LABEL_SETS_N_QUICK} L={L}"
         for contender in ("numpy", "numpy branches", "torch"):
@@ -185,6 +187,19 @@ def test_loglog_slope_and_interleaving() -> None:
     )
     assert set(med) == {"a", "b"}
     assert calls.count("a") == 4 and calls.count("b") == 1  # a: warm-up + 3 repeats; b: 1, no warm-up
+
+
+def test_interleaving_varies_who_runs_before_whom() -> None:
+    """Each round in a new order: every contender follows every other one, not always the same one."""
+    calls: list[str] = []
+    names = ("a", "b", "c", "ceiling")
+    timing.interleaved_medians({n: (lambda n=n: calls.append(n)) for n in names}, dict.fromkeys(names, 30))
+    timed = calls[len(names) :]  # after the warm-up calls
+    follows = {(x, y): 0 for x in names for y in names if x != y}
+    for before, after in zip(timed, timed[1:]):
+        if before != after:
+            follows[(before, after)] += 1
+    assert min(follows.values()) >= 3, follows  # a fixed cyclic order gives 0 for most pairs
 
 
 # -- the readable twin of MSDN --------------------------------------------------------------

@@ -182,6 +182,31 @@ def test_each_model_overfits_20_examples(kind):
     assert (pred == Y).all(), f"{kind}: {int((pred != Y).sum())} training errors left"
 
 
+def _record_batches(model) -> list[int]:
+    """Wrap ``model.forward`` so that the rows of every call are recorded."""
+    rows: list[int] = []
+    forward = model.forward
+
+    def recorded(X):
+        rows.append(len(X))
+        return forward(X)
+
+    model.forward = recorded
+    return rows
+
+
+@pytest.mark.parametrize(("L", "expected"), [(3, [300]), (1000, [131, 131, 38]), (5000, [32] * 9 + [12])])
+def test_logits_batch_rows_shrink_as_L_grows(L, expected):
+    """min(1024, max(32, 2**17 // L)) rows per batch, so memory stays linear in L; same logits as one batch."""
+    model = MSDN(4, L, hidden=8, embed_dim=2, rank=2, channels=2, seed=0)
+    X = _x(300, 4)
+    one_batch = model.logits(X, batch_size=len(X))
+    rows = _record_batches(model)
+    batched = model.logits(X)
+    assert rows == expected
+    np.testing.assert_allclose(batched, one_batch, rtol=0, atol=1e-12)
+
+
 def test_logits_restores_mode_and_is_batched():
     model = MSDN(4, 3, dropout=0.5, seed=0)
     model.train()

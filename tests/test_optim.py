@@ -112,6 +112,109 @@ def test_state_kept_per_parameter_name() -> None:
     assert set(opt.state) == {"a", "b"}
 
 
+# -- the flat vectors: same results as the equations, parameter by parameter ------------
+
+
+def _adam_by_parameter(params: dict, grads: list[dict], lr, b1, b2, eps, wd) -> dict:
+    """Adam written out per parameter, in the docstring's order of operations (the reference)."""
+    params = {k: v.copy() for k, v in params.items()}
+    m = {k: np.zeros_like(v) for k, v in params.items()}
+    v = {k: np.zeros_like(p) for k, p in params.items()}
+    for t, step_grads in enumerate(grads, start=1):
+        for k, p in params.items():
+            if k not in step_grads:
+                continue
+            g = step_grads[k] + wd * p if wd else step_grads[k]
+            m[k] = b1 * m[k] + (1.0 - b1) * g
+            v[k] = b2 * v[k] + (1.0 - b2) * g * g
+            params[k] = p - (lr / (1.0 - b1**t)) * m[k] / (np.sqrt(v[k] / (1.0 - b2**t)) + eps)
+    return params
+
+
+@pytest.mark.parametrize("wd", [0.0, 0.01])
+def test_adam_bitwise_equal_to_the_per_parameter_equations(wd: float) -> None:
+    """Several shapes and both float dtypes in one module: the flat vectors must not mix them up."""
+    rng = np.random.default_rng(3)
+    shapes = {"W": (4, 3), "b": (3,), "c": (2, 1, 5), "s": (1,)}
+    start = {k: rng.standard_normal(sh) for k, sh in shapes.items()}
+    start["b"] = start["b"].astype(np.float32)  # two dtypes: one set of flat vectors each
+    start["s"] = start["s"].astype(np.float32)
+    grads = [{k: (3 * rng.standard_normal(p.shape)).astype(p.dtype) for k, p in start.items()} for _ in range(5)]
+    m = Params()
+    m.params = {k: v.copy() for k, v in start.items()}
+    opt = Adam(m, lr=0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=wd)
+    for g in grads:
+        m.grads = {k: v.copy() for k, v in g.items()}
+        opt.step()
+    expected = _adam_by_parameter(start, grads, 0.01, 0.8, 0.99, 1e-6, wd)
+    for k in start:
+        assert m.params[k].dtype == start[k].dtype
+        np.testing.assert_array_equal(m.params[k], expected[k].astype(start[k].dtype))
+        assert opt.state[k]["m"].shape == start[k].shape
+
+
+def test_sgd_bitwise_equal_to_the_per_parameter_equations() -> None:
+    rng = np.random.default_rng(4)
+    start = {"W": rng.standard_normal((3, 2)).astype(np.float32), "b": rng.standard_normal(2).astype(np.float32)}
+    m = Params()
+    m.params = {k: v.copy() for k, v in start.items()}
+    opt = SGD(m, lr=0.1, momentum=0.9, weight_decay=0.01)
+    theta = {k: v.copy() for k, v in start.items()}
+    vel = {k: np.zeros_like(v) for k, v in start.items()}
+    for _ in range(4):
+        m.grads = {k: rng.standard_normal(v.shape).astype(np.float32) for k, v in start.items()}
+        opt.step()
+        for k in theta:
+            vel[k] = 0.9 * vel[k] + (m.grads[k] + 0.01 * theta[k])
+            theta[k] = theta[k] - 0.1 * vel[k]
+            np.testing.assert_array_equal(m.params[k], theta[k])
+
+
+def test_adam_updates_in_place_and_follows_replaced_arrays() -> None:
+    m = Params(theta=THETA0)
+    opt = Adam(m, lr=0.1)
+    m.grads["theta"] = GRADS[0].copy()
+    before = m.params["theta"]
+    opt.step()
+    assert m.params["theta"] is before  # in place
+    m.params["theta"] = before.copy()  # e.g. restored from a copy: the new array is the one updated
+    replaced = m.params["theta"]
+    m.grads["theta"] = GRADS[1].copy()
+    opt.step()
+    assert m.params["theta"] is replaced and not np.array_equal(replaced, before)
+
+
+def test_parameters_added_later_start_from_zero_state() -> None:
+    """A parameter that appears after some steps gets zero moments; the others keep theirs."""
+    m = Params(a=[1.0, 2.0])
+    opt = Adam(m, lr=0.1)
+    for g in GRADS[:2]:
+        m.grads = {"a": g[:2].copy()}
+        opt.step()
+    m_a = opt.state["a"]["m"].copy()
+    m.params["b"] = np.array([5.0])
+    m.grads = {"a": GRADS[2][:2].copy(), "b": np.array([0.5])}
+    opt.step()
+    np.testing.assert_allclose(opt.state["a"]["m"], 0.9 * m_a + 0.1 * GRADS[2][:2], rtol=0, atol=1e-15)
+    np.testing.assert_allclose(opt.state["b"]["m"], [0.1 * 0.5], rtol=0, atol=1e-15)  # from zero
+    assert opt.state["b"]["v"].shape == (1,)
+
+
+def test_state_set_by_hand_is_used() -> None:
+    """``opt.state[name] = {...}`` before a step (as exercise 7's checker does) is the state that step uses."""
+    m = Params(theta=THETA0)
+    opt = Adam(m, lr=0.1, betas=(0.5, 0.5), eps=0.0)
+    opt.state["theta"] = {"m": np.full(3, 2.0), "v": np.full(3, 4.0)}
+    opt.t = 1
+    m.grads["theta"] = np.zeros(3)
+    opt.step()  # t = 2: m = 1, v = 2, m̂ = 4/3, v̂ = 8/3
+    np.testing.assert_allclose(opt.state["theta"]["m"], 1.0)
+    np.testing.assert_allclose(m.params["theta"], THETA0 - 0.1 * (4 / 3) / np.sqrt(8 / 3), rtol=0, atol=1e-15)
+    opt.state["theta"] = {"m": np.zeros(3), "v": np.ones(3)}  # replaced again after a step
+    opt.step()  # t = 3: m = 0 → no move
+    np.testing.assert_array_equal(opt.state["theta"]["m"], 0.0)
+
+
 # -- PyTorch as oracle -------------------------------------------------------------------
 
 

@@ -9,9 +9,11 @@ import pytest
 
 from msdn_numpy import persist
 from msdn_numpy.benchmarks import load_dataset
+from msdn_numpy.losses import BCEWithLogits
 from msdn_numpy.metrics import subset_accuracy
+from msdn_numpy.models import MSDN
 from msdn_numpy.preprocessing import train_val_split
-from msdn_numpy.train import TrainConfig, best_micro_f1, config_dict, train_model, tune_thresholds
+from msdn_numpy.train import TrainConfig, _evaluate_split, best_micro_f1, config_dict, train_model, tune_thresholds
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +70,28 @@ def test_selection_on_validation_micro_f1_is_what_is_kept_and_recorded(synthetic
     record = config_dict(trained, cfg)
     assert record["selection_metric"] == "micro_f1" and record["train"]["select"] == "micro_f1"
     assert record["best_epoch"] == h.best_epoch and record["epochs_run"] == len(h.rows)
+
+
+def test_validation_batches_shrink_as_L_grows():
+    """min(1024, max(32, 2**17 // L)) rows per batch (memory linear in L); the same loss and probabilities
+    as one batch."""
+    rng = np.random.default_rng(0)
+    L = 2000
+    X, Y = rng.standard_normal((150, 4)), (rng.random((150, L)) < 0.05).astype(np.float64)
+    model = MSDN(4, L, hidden=8, embed_dim=2, rank=2, channels=2, seed=0)
+    loss_one, P_one = _evaluate_split(model, BCEWithLogits(), X, Y, batch=len(X))
+    rows: list[int] = []
+    forward = model.forward
+
+    def recorded(x):
+        rows.append(len(x))
+        return forward(x)
+
+    model.forward = recorded
+    loss_b, P_b = _evaluate_split(model, BCEWithLogits(), X, Y)
+    assert rows == [65, 65, 20]
+    assert loss_b == pytest.approx(loss_one, rel=1e-12)
+    np.testing.assert_allclose(P_b, P_one, rtol=0, atol=1e-12)
 
 
 def test_best_micro_f1_by_hand():

@@ -130,7 +130,7 @@ flat = model.embed.layers[1].forward(bottleneck)
 show("(h A + a) B + c", flat, "(N, d*L) all label embeddings at once")
 Z = model.embed.layers[3].forward(model.embed.layers[2].forward(flat))
 show("Z = tanh(reshape(...))", Z, f"(N, d, L) d = {d}; Z[:, :, p] is label perm[p], in (-1, 1)")
-fused = model.relations.layers[0]  # MultiScaleConv1D: all kernel sizes at once
+fused = model.relations.layers[0]  # MultiScaleConv1D: all kernel sizes from one shared im2col matrix
 branches = fused.to_branches()  # the readable version: one Conv1D per kernel size, the same weights
 maps = []
 for k, conv in zip(K, branches):
