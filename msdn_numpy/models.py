@@ -232,8 +232,8 @@ class MSDN(MultiLabelModel):
             Linear(hidden, rank, rng=rng), Linear(rank, embed_dim * L, rng=rng), Reshape(embed_dim, L), Tanh()
         )
         # Every kernel size from one shared im2col matrix (conv.MultiScaleConv1D: one product on
-        # short label axes, one per kernel size on long ones); the
-        # same function, and the same initial weights, as the readable version
+        # short label axes, one per kernel size on long ones); the same function, and the same
+        # initial weights, as the readable version
         # Parallel([Sequential(Conv1D(d, C, k, padding="same"), ReLU()) for k in K], axis=1).
         self.relations = Sequential(
             MultiScaleConv1D(embed_dim, channels, kernel_sizes, padding_mode=padding_mode, rng=rng), ReLU()
