@@ -198,6 +198,19 @@ def run_job(job: Job, quiet: bool = True) -> dict[str, Any]:
     return record
 
 
+#: Rough cost of one epoch relative to BRMLP's (measured on yeast: the RNN ~3x, MSDN ~2x).
+_RELATIVE_COST = {"rnn": 3.0, "msdn": 2.0}
+
+
+def _cost(job: Job) -> float:
+    """A rough estimate of a run's time, to schedule long runs first: model factor × N (D + L)."""
+    train, _ = _DATA.get((job.dataset, job.data_dir), (None, None))
+    size = 1.0 if train is None else min(train.n_samples, job.train_rows or train.n_samples) * (
+        train.n_features + train.n_labels
+    )
+    return _RELATIVE_COST.get(job.kind, 1.0) * size
+
+
 def _init_worker() -> None:
     set_blas_threads(1)  # N processes x 1 thread: never more threads than cores asked for
 
@@ -229,8 +242,11 @@ def run_jobs(jobs: Sequence[Job], n_jobs: int = 1, progress: Progress | None = N
             set_blas_threads(previous)
     else:
         context = multiprocessing.get_context("spawn")  # a fresh interpreter: no BLAS state inherited
+        # The longest runs first, so that no worker is left with one long run at the end;
+        # the records still come back in the order of ``jobs``.
+        order = sorted(range(len(jobs)), key=lambda i: -_cost(jobs[i]))
         with ProcessPoolExecutor(max_workers=n_jobs, mp_context=context, initializer=_init_worker) as pool:
-            futures = {pool.submit(run_job, job): i for i, job in enumerate(jobs)}
+            futures = {pool.submit(run_job, jobs[i]): i for i in order}
             for future in as_completed(futures):
                 done(futures[future], future.result())
     return [r for r in records if r is not None]
