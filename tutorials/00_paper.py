@@ -266,11 +266,11 @@ plots.save(fig, args.figures, "00_one_example.png")
 # %% [markdown]
 # What the full run shows (emotions, seed 0): the example picked by the rule is test
 # example 0 (relaxing-calm, quiet-still, sad-lonely), and its predicted set at the tuned
-# threshold 0.40 is exactly right. That makes it one of the easier examples: only 68 of
+# threshold 0.40 is exactly right. That makes it one of the easier examples: only 67 of
 # the 202 test label sets are exactly right. Its three absent labels sit side by side at
 # one end of the convolution axis, and the relation block pushes all three further down
 # than the head alone does (s from -1.8 to -3.0); on the three true labels it changes
-# little (|s| at most 0.16). One example shows what the block *does*, not whether it
+# little (|s| about 0.15 at most). One example shows what the block *does*, not whether it
 # helps: tutorials 6 and 7 measure that, over seeds.
 
 # %% [markdown]
@@ -283,7 +283,10 @@ plots.save(fig, args.figures, "00_one_example.png")
 # %%
 import textwrap
 
+from msdn_numpy.train import TrainConfig
+
 big = MSDN(68, 174).parameter_split()  # CAL500's D and L
+recipe = TrainConfig()  # the package defaults, whatever this run's mode
 choices = [
     ("how each label gets a vector to convolve",
      f"the encoder output h through a rank-{r} bottleneck to d*L values, reshaped to (d, L) = ({d}, L), then tanh",
@@ -314,7 +317,8 @@ choices = [
      "RethinkNet's cost-sensitive re-weighting would favour one metric; BCE is neutral"),
     ("the training recipe",
      f"one recipe for all three models: dropout {DEFAULT_DROPOUT} after the encoder, Adam (lr 1e-3, weight decay "
-     "1e-4, batch 32), at most 200 epochs, selection on validation micro-F1 with patience 30",
+     f"1e-4, batch 32), at most {recipe.epochs} epochs, selection on validation micro-F1 with patience "
+     f"{recipe.patience}",
      "a comparison is only fair if every model gets the same recipe; selection and dropout were chosen on dev "
      "(tutorial 9 writes the recipe out)"),
     ("the decision thresholds",
