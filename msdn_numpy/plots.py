@@ -42,6 +42,8 @@ def epoch_axis(ax: Any, last_epoch: int, logx: bool = True) -> Any:
     if logx:
         ax.set_xscale("log")
         ticks = [t for t in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000) if t <= max(last_epoch, 1)]
+        if last_epoch >= 1.3 * ticks[-1]:  # label the last epoch too (e.g. 400), unless next to a tick
+            ticks.append(int(last_epoch))
         ax.set_xticks(ticks, [str(t) for t in ticks])
         ax.minorticks_off()
         ax.set_xlim(0.9, max(last_epoch, 2) * 1.1)
