@@ -27,5 +27,5 @@ setup(
     # hook, so that `import msdn_numpy` also works from the folder that *contains* a clone
     # named msdn_numpy (the hook would lose to that folder, a namespace package).
     options={"editable_wheel": {"mode": "compat"}},
-    entry_points={"console_scripts": ["msdn=msdn_numpy.cli:main"]},
+    entry_points={"console_scripts": ["msdn=msdn_numpy.tools.cli:main"]},
 )

@@ -34,13 +34,13 @@ from typing import Any
 import numpy as np
 import scipy.stats
 
-from .benchmarks import load_dataset
-from .datasets import Dataset
-from .metrics import evaluate
-from .preprocessing import Standardizer, subset, train_val_split
-from .progress import Progress
-from .threads import set_blas_threads
-from .train import TrainConfig, config_dict, train_model, tune_thresholds
+from msdn_numpy.dataio.benchmarks import load_dataset
+from msdn_numpy.dataio.datasets import Dataset
+from msdn_numpy.dataio.preprocessing import Standardizer, subset, train_val_split
+from msdn_numpy.metrics import evaluate
+from msdn_numpy.train import TrainConfig, config_dict, train_model, tune_thresholds
+from msdn_numpy.util.progress import Progress
+from msdn_numpy.util.threads import set_blas_threads
 
 #: The scikit-learn peers ``--peers`` adds (logistic regression per label, a classifier
 #: chain of them, and an MLP), trained on the same fit/validation split as our models.
@@ -205,8 +205,10 @@ _RELATIVE_COST = {"rnn": 3.0, "msdn": 2.0}
 def _cost(job: Job) -> float:
     """A rough estimate of a run's time, to schedule long runs first: model factor × N (D + L)."""
     train, _ = _DATA.get((job.dataset, job.data_dir), (None, None))
-    size = 1.0 if train is None else min(train.n_samples, job.train_rows or train.n_samples) * (
-        train.n_features + train.n_labels
+    size = (
+        1.0
+        if train is None
+        else min(train.n_samples, job.train_rows or train.n_samples) * (train.n_features + train.n_labels)
     )
     return _RELATIVE_COST.get(job.kind, 1.0) * size
 
@@ -337,9 +339,7 @@ def report(
                 common = sorted(set(ref) & set(other))
                 p = paired_stats([ref[s] for s in common], [other[s] for s in common])
                 won = f"{p.wins}/{p.n}" + (f" ({p.ties} tied)" if p.ties else "")
-                lines.append(
-                    f"| {label} | {p.mean:+.4f} ± {p.std:.4f} | {won} | {p.p_wilcoxon:.3f} | {p.p_sign:.3f} |"
-                )
+                lines.append(f"| {label} | {p.mean:+.4f} ± {p.std:.4f} | {won} | {p.p_wilcoxon:.3f} | {p.p_sign:.3f} |")
                 if label == rnn:
                     ratio = variants[reference][0]["params"] / vr[0]["params"]
                     verdicts.append((dataset, p, ratio))

@@ -17,10 +17,11 @@ from typing import Any
 
 import numpy as np
 
-from .conv import Conv1D, MultiScaleConv1D
-from .layers import Dropout, Linear, Module, ReLU, Reshape, Sequential, Tanh, as_generator, check_input
-from .losses import sigmoid
-from .recurrent import LSTM
+from msdn_numpy.nn.conv import Conv1D
+from msdn_numpy.nn.layers import Dropout, Linear, Module, ReLU, Reshape, Sequential, Tanh, as_generator, check_input
+from msdn_numpy.nn.losses import sigmoid
+from msdn_numpy.nn.multiscale import MultiScaleConv1D
+from msdn_numpy.nn.recurrent import LSTM
 
 #: The label order MSDN is trained with unless told otherwise. A kernel only relates
 #: labels that are neighbours in the order, and the order of a dataset's file is
@@ -158,7 +159,7 @@ class MSDN(MultiLabelModel):
         How the label axis is padded at its two ends.
     label_perm : list of int, optional
         The label order (a permutation of ``range(L)``); identity by default.
-        Compute it with :func:`msdn_numpy.label_orders.label_order`
+        Compute it with :func:`msdn_numpy.dataio.label_orders.label_order`
         (:func:`msdn_numpy.train.train_model` does, with :data:`DEFAULT_LABEL_ORDER`).
     label_order : str, optional
         The name of the method that produced ``label_perm``, recorded in the config
@@ -231,7 +232,7 @@ class MSDN(MultiLabelModel):
         self.embed = Sequential(
             Linear(hidden, rank, rng=rng), Linear(rank, embed_dim * L, rng=rng), Reshape(embed_dim, L), Tanh()
         )
-        # Every kernel size from one shared im2col matrix (conv.MultiScaleConv1D: one product on
+        # Every kernel size from one shared im2col matrix (nn.multiscale.MultiScaleConv1D: one product on
         # short label axes, one per kernel size on long ones); the same function, and the same
         # initial weights, as the readable version
         # Parallel([Sequential(Conv1D(d, C, k, padding="same"), ReLU()) for k in K], axis=1).

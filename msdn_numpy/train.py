@@ -21,13 +21,13 @@ from typing import Any
 
 import numpy as np
 
-from .datasets import Dataset, first_difference
-from .label_orders import label_order
-from .losses import BCEWithLogits, sigmoid
-from .metrics import evaluate, example_f1, micro_f1
-from .models import DEFAULT_LABEL_ORDER, MODELS, MultiLabelModel, build_model
-from .optim import SGD, Adam
-from .preprocessing import Standardizer, train_val_split
+from msdn_numpy.dataio.datasets import Dataset, first_difference
+from msdn_numpy.dataio.label_orders import label_order
+from msdn_numpy.dataio.preprocessing import Standardizer, train_val_split
+from msdn_numpy.metrics import evaluate, example_f1, micro_f1
+from msdn_numpy.models import DEFAULT_LABEL_ORDER, MODELS, MultiLabelModel, build_model
+from msdn_numpy.nn.losses import BCEWithLogits, sigmoid
+from msdn_numpy.nn.optim import SGD, Adam
 
 THRESHOLD_MODES = ("fixed", "global", "per-label")
 
@@ -104,7 +104,7 @@ class TrainConfig:
 
 @dataclass
 class History:
-    """Per-epoch record of a training run (plot it with :func:`msdn_numpy.plots.learning_curves`).
+    """Per-epoch record of a training run (plot it with :func:`msdn_numpy.tools.plots.learning_curves`).
 
     Each row of ``rows`` is ``{"epoch", "train_loss", "val_loss", "val_micro_f1",
     "val_example_f1", "seconds"}``: ``val_micro_f1`` at the best global threshold of the

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from msdn_numpy.benchmarks import resolve_data_dir
+from msdn_numpy.dataio.benchmarks import resolve_data_dir
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -1,13 +1,13 @@
-"""Tests for msdn_numpy.arff_io: ARFF reading with MULAN XML / MEKA -C labels."""
+"""Tests for msdn_numpy.dataio.arff_io: ARFF reading with MULAN XML / MEKA -C labels."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from msdn_numpy.arff_io import load_arff
-from msdn_numpy.benchmarks import load_dataset
-from msdn_numpy.datasets import DataError
+from msdn_numpy.dataio.arff_io import load_arff
+from msdn_numpy.dataio.benchmarks import load_dataset
+from msdn_numpy.dataio.datasets import DataError
 
 # ------------------------------------------------------------------ ARFF fixtures
 

@@ -26,12 +26,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from msdn_numpy import files, persist
-from msdn_numpy.arff_io import load_arff, read_mulan_xml
-from msdn_numpy.benchmarks import DATA_DIR
-from msdn_numpy.cli import MSDN_ONLY, main
-from msdn_numpy.datasets import DataError
+from msdn_numpy.dataio.arff_io import load_arff, read_mulan_xml
+from msdn_numpy.dataio.benchmarks import DATA_DIR
+from msdn_numpy.dataio.datasets import DataError
 from msdn_numpy.models import build_model
+from msdn_numpy.tools import persist
+from msdn_numpy.tools.cli import MSDN_ONLY, main
+from msdn_numpy.util import files
 
 QUICK = ["--epochs", "2", "--hidden", "8", "--quiet"]
 SYNTH_TRAIN, SYNTH_TEST = DATA_DIR / "synthetic-train.arff", DATA_DIR / "synthetic-test.arff"
@@ -190,7 +191,7 @@ def test_case02_a_save_that_fails_partway_leaves_the_old_model_intact(capsys, mo
 KILLED_WRITER = """
 import sys, time
 import numpy as np
-from msdn_numpy import persist
+from msdn_numpy.tools import persist
 
 trained = persist.load(sys.argv[1])
 

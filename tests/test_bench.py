@@ -1,4 +1,4 @@
-"""msdn_numpy.bench and msdn_numpy.timing: every row is produced, impossible ones are marked.
+"""msdn_numpy.tools.bench and msdn_numpy.util.timing: every row is produced, impossible ones are marked.
 
 Speed itself is never asserted (the numbers depend on the machine and its load); these
 tests check the *shape* of the results: every expected (name, contender) row, the JSON
@@ -16,9 +16,10 @@ import types
 import numpy as np
 import pytest
 
-from msdn_numpy import bench, timing
 from msdn_numpy.models import MSDN
-from msdn_numpy.threads import get_blas_threads, set_blas_threads
+from msdn_numpy.tools import bench
+from msdn_numpy.util import timing
+from msdn_numpy.util.threads import get_blas_threads, set_blas_threads
 
 ROW_KEYS = {"name", "contender", "seconds", "ratio_vs", "ratio"}
 
@@ -169,6 +170,7 @@ def test_short_calls_are_repeated_within_a_sample(monkeypatch) -> None:
         def run() -> None:
             calls[name] += 1
             clock[0] += seconds
+
         return run
 
     t = timing.interleaved_medians({"fast": call("fast", 0.001), "slow": call("slow", 0.010)}, {"fast": 3, "slow": 3},

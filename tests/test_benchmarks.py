@@ -1,4 +1,4 @@
-"""Tests for msdn_numpy.benchmarks: the bundled MULAN files, checksums, train/test pairs."""
+"""Tests for msdn_numpy.dataio.benchmarks: the bundled MULAN files, checksums, train/test pairs."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import shutil
 import numpy as np
 import pytest
 
-from msdn_numpy import benchmarks
-from msdn_numpy.benchmarks import (
+from msdn_numpy.dataio import benchmarks
+from msdn_numpy.dataio.benchmarks import (
     BUNDLED_BENCHMARKS,
     BUNDLED_MULAN_DIR,
     KNOWN_SHA256,
@@ -18,7 +18,7 @@ from msdn_numpy.benchmarks import (
     load_dataset,
     resolve_data_dir,
 )
-from msdn_numpy.datasets import DataError, Dataset
+from msdn_numpy.dataio.datasets import DataError, Dataset
 
 # ------------------------------------------------------------------ real MULAN data
 

@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-from msdn_numpy.benchmarks import DATA_DIR, load_dataset
-from msdn_numpy.cli import main
+from msdn_numpy.dataio.benchmarks import DATA_DIR, load_dataset
 from msdn_numpy.metrics import METRIC_NAMES
+from msdn_numpy.tools.cli import main
 
 QUICK = ["--epochs", "2", "--hidden", "8", "--quiet"]
 
@@ -135,7 +135,7 @@ def test_option_types_are_reusable():
     """int_in / float_in: argparse types for any option, with the range in the message."""
     import argparse
 
-    from msdn_numpy.cli import float_in, int_in
+    from msdn_numpy.tools.cli import float_in, int_in
 
     assert int_in(1)("7") == 7 and int_in(0, 3)("0") == 0 and float_in(0, 1, hi_open=True)("0.25") == 0.25
     for parse, text, message in [

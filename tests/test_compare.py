@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from msdn_numpy import compare
-from msdn_numpy.cli import main
-from msdn_numpy.datasets import Dataset
+from msdn_numpy.dataio.datasets import Dataset
+from msdn_numpy.tools.cli import main
 
 TINY = ["--epochs", "3", "--hidden", "8", "--seeds", "2"]
 

@@ -1,4 +1,4 @@
-"""Tests for msdn_numpy.conv: the naive and the im2col Conv1D.
+"""Tests for msdn_numpy.nn.conv: the naive and the im2col Conv1D.
 
 Four independent kinds of evidence:
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from msdn_numpy.conv import (
+from msdn_numpy.nn.conv import (
     Conv1D,
     Conv1DNaive,
     col2im,
@@ -30,7 +30,7 @@ from msdn_numpy.conv import (
     resolve_padding,
     unpad1d,
 )
-from msdn_numpy.gradcheck import PASS_BAR, gradcheck
+from msdn_numpy.nn.gradcheck import PASS_BAR, gradcheck
 
 # --------------------------------------------------------------------------------------
 # The random configurations

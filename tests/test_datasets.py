@@ -1,12 +1,12 @@
-"""Tests for msdn_numpy.datasets: the Dataset container and its summary."""
+"""Tests for msdn_numpy.dataio.datasets: the Dataset container and its summary."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from msdn_numpy.benchmarks import load_benchmark
-from msdn_numpy.datasets import DataError, Dataset, summary_table
+from msdn_numpy.dataio.benchmarks import load_benchmark
+from msdn_numpy.dataio.datasets import DataError, Dataset, summary_table
 
 # ------------------------------------------------------------------ Dataset and splits
 

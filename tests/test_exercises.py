@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from msdn_numpy import exercises
-from msdn_numpy.exercises import EXERCISES, run_exercise
+from msdn_numpy.course import exercises
+from msdn_numpy.course.exercises import EXERCISES, run_exercise
 
 ROOT = Path(__file__).resolve().parent.parent
 EXERCISE_DIR = ROOT / "tutorials" / "exercises"

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from msdn_numpy.cli import main
-from msdn_numpy.exercises import EXERCISES
+from msdn_numpy.course.exercises import EXERCISES
+from msdn_numpy.tools.cli import main
 
 SOLUTIONS = Path(__file__).resolve().parent.parent / "tutorials" / "exercises" / "solutions"
 RELU = (SOLUTIONS / "01_relu.py").read_text()

@@ -1,4 +1,4 @@
-"""Tests for msdn_numpy.label_orders: permutations of the label axis."""
+"""Tests for msdn_numpy.dataio.label_orders: permutations of the label axis."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 import scipy.sparse.csgraph
 import scipy.sparse.linalg
 
-from msdn_numpy import label_orders
-from msdn_numpy.label_orders import LABEL_ORDERS, label_order
+from msdn_numpy.dataio import label_orders
+from msdn_numpy.dataio.label_orders import LABEL_ORDERS, label_order
 
 # ------------------------------------------------------------------ label orders
 

@@ -7,8 +7,8 @@ import re
 import numpy as np
 import pytest
 
-from msdn_numpy.gradcheck import PASS_BAR, gradcheck
-from msdn_numpy.layers import Dropout, Linear, Parallel, ReLU, Reshape, Sequential, Tanh
+from msdn_numpy.nn.gradcheck import PASS_BAR, gradcheck
+from msdn_numpy.nn.layers import Dropout, Linear, Parallel, ReLU, Reshape, Sequential, Tanh
 
 
 def _away_from_zero(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:

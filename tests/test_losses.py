@@ -7,8 +7,8 @@ import warnings
 import numpy as np
 import pytest
 
-from msdn_numpy.gradcheck import PASS_BAR, gradcheck
-from msdn_numpy.losses import BCEWithLogits, sigmoid
+from msdn_numpy.nn.gradcheck import PASS_BAR, gradcheck
+from msdn_numpy.nn.losses import BCEWithLogits, sigmoid
 
 
 def _data(seed: int, shape: tuple[int, ...] = (4, 6), scale: float = 2.0) -> tuple[np.ndarray, np.ndarray]:

@@ -7,7 +7,7 @@ import pytest
 
 from msdn_numpy import BCEWithLogits, gradcheck
 from msdn_numpy.models import BRMLP, MSDN, RethinkRNN, build_model
-from msdn_numpy.optim import Adam
+from msdn_numpy.nn.optim import Adam
 
 BAR = 1e-7
 

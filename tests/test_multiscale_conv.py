@@ -14,9 +14,10 @@ import numpy as np
 import pytest
 
 from msdn_numpy import gradcheck
-from msdn_numpy.conv import ONE_PRODUCT_ZERO_MACS, Conv1D, MultiScaleConv1D
-from msdn_numpy.gradcheck import PASS_BAR
-from msdn_numpy.layers import Parallel
+from msdn_numpy.nn.conv import Conv1D
+from msdn_numpy.nn.gradcheck import PASS_BAR
+from msdn_numpy.nn.layers import Parallel
+from msdn_numpy.nn.multiscale import ONE_PRODUCT_ZERO_MACS, MultiScaleConv1D
 
 KERNEL_SETS = [(1, 3, 5), (2, 3, 4), (1,), (7, 2), (4,), (5, 1, 2), (6, 3)]
 PATHS = ("one-product", "per-kernel")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from msdn_numpy.layers import Module
-from msdn_numpy.optim import SGD, Adam
+from msdn_numpy.nn.layers import Module
+from msdn_numpy.nn.optim import SGD, Adam
 
 
 class Params(Module):

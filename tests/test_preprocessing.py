@@ -1,12 +1,12 @@
-"""Tests for msdn_numpy.preprocessing: seeded splits and the standardiser."""
+"""Tests for msdn_numpy.dataio.preprocessing: seeded splits and the standardiser."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from msdn_numpy.datasets import Dataset
-from msdn_numpy.preprocessing import Standardizer, train_test_split, train_val_split
+from msdn_numpy.dataio.datasets import Dataset
+from msdn_numpy.dataio.preprocessing import Standardizer, train_test_split, train_val_split
 
 
 def _toy(n: int = 10, seed: int = 0) -> Dataset:

@@ -1,4 +1,4 @@
-"""msdn_numpy.progress: the count and the time-left estimate, with a fake clock (nothing is timed)."""
+"""msdn_numpy.util.progress: the count and the time-left estimate, with a fake clock (nothing is timed)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from msdn_numpy.progress import Progress, format_seconds
+from msdn_numpy.util.progress import Progress, format_seconds
 
 
 class FakeClock:

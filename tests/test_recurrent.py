@@ -7,8 +7,8 @@ import re
 import numpy as np
 import pytest
 
-from msdn_numpy.gradcheck import PASS_BAR, gradcheck
-from msdn_numpy.recurrent import LSTM, lstm_step_backward, lstm_step_forward
+from msdn_numpy.nn.gradcheck import PASS_BAR, gradcheck
+from msdn_numpy.nn.recurrent import LSTM, lstm_step_backward, lstm_step_forward
 
 # (N, T, D_in, H): odd sizes, T = 1 (no recurrence) up to 5, H = 1 up to 5.
 CONFIGS = [(1, 1, 1, 1), (2, 3, 4, 5), (3, 5, 6, 2), (1, 4, 3, 3), (2, 2, 1, 4), (3, 5, 2, 1)]
@@ -189,7 +189,7 @@ def test_step_functions_chained_are_the_layer(config: tuple[int, int, int, int])
 
 def test_step_backward_against_finite_differences() -> None:
     """Every output of lstm_step_backward, including dh_prev and dc_prev, by central differences."""
-    from msdn_numpy.gradcheck import numerical_gradient, rel_error
+    from msdn_numpy.nn.gradcheck import numerical_gradient, rel_error
 
     rng = np.random.default_rng(5)
     N, D, H = 3, 4, 2

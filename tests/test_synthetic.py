@@ -1,14 +1,14 @@
-"""Tests for msdn_numpy.synthetic and the bundled data/ files it writes."""
+"""Tests for msdn_numpy.dataio.synthetic and the bundled data/ files it writes."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from msdn_numpy import synthetic
-from msdn_numpy.arff_io import load_arff
-from msdn_numpy.benchmarks import DATA_DIR, load_dataset
-from msdn_numpy.synthetic import (
+from msdn_numpy.dataio import synthetic
+from msdn_numpy.dataio.arff_io import load_arff
+from msdn_numpy.dataio.benchmarks import DATA_DIR, load_dataset
+from msdn_numpy.dataio.synthetic import (
     DRIVERS,
     FLIP_RATE,
     MARGIN,

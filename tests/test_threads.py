@@ -1,4 +1,4 @@
-"""msdn_numpy.threads: the BLAS thread count is read back from the library itself.
+"""msdn_numpy.util.threads: the BLAS thread count is read back from the library itself.
 
 Every check reads the count through ``openblas_get_num_threads`` of the OpenBLAS that
 NumPy loaded (never from our own bookkeeping), so "the policy is applied" means the
@@ -15,8 +15,9 @@ import numpy as np
 import pytest
 import scipy.linalg  # noqa: F401  (loads SciPy's own OpenBLAS, which set_blas_threads also sets)
 
-from msdn_numpy import cli, threads
-from msdn_numpy.threads import (
+from msdn_numpy.tools import cli
+from msdn_numpy.util import threads
+from msdn_numpy.util.threads import (
     DEFAULT_THREADS,
     BLASNotFound,
     apply_policy,

@@ -7,12 +7,12 @@ import zipfile
 import numpy as np
 import pytest
 
-from msdn_numpy import persist
-from msdn_numpy.benchmarks import load_dataset
-from msdn_numpy.losses import BCEWithLogits
+from msdn_numpy.dataio.benchmarks import load_dataset
+from msdn_numpy.dataio.preprocessing import train_val_split
 from msdn_numpy.metrics import subset_accuracy
 from msdn_numpy.models import MSDN
-from msdn_numpy.preprocessing import train_val_split
+from msdn_numpy.nn.losses import BCEWithLogits
+from msdn_numpy.tools import persist
 from msdn_numpy.train import TrainConfig, _evaluate_split, best_micro_f1, config_dict, train_model, tune_thresholds
 
 

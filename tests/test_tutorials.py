@@ -174,7 +174,7 @@ def test_learning_curves_mark_the_selected_epoch_in_the_legend() -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from msdn_numpy import plots
+    from msdn_numpy.tools import plots
     from msdn_numpy.train import History
 
     rows = [{"epoch": e, "train_loss": 1 / e, "val_loss": 1 / e + e / 100, "val_micro_f1": 0.5 + e / 100}

@@ -46,11 +46,12 @@ Run:  python tutorials/00_paper.py [--data-dir DIR] [--figures DIR] [--smoke]
 import common
 import numpy as np
 
-from msdn_numpy import BRMLP, MSDN, plots
-from msdn_numpy.label_orders import label_order
-from msdn_numpy.losses import sigmoid
+from msdn_numpy import BRMLP, MSDN
+from msdn_numpy.dataio.label_orders import label_order
+from msdn_numpy.dataio.preprocessing import Standardizer, train_val_split
 from msdn_numpy.models import DEFAULT_DROPOUT, DEFAULT_LABEL_ORDER
-from msdn_numpy.preprocessing import Standardizer, train_val_split
+from msdn_numpy.nn.losses import sigmoid
+from msdn_numpy.tools import plots
 
 args = common.setup(__doc__)
 train, test = common.load("emotions", args)

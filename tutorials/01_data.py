@@ -24,11 +24,11 @@ import common
 import matplotlib.pyplot as plt
 import numpy as np
 
-from msdn_numpy import plots
-from msdn_numpy.arff_io import load_arff, read_mulan_xml
-from msdn_numpy.benchmarks import DATA_DIR, resolve_data_dir
-from msdn_numpy.datasets import summary_table
-from msdn_numpy.label_orders import LABEL_ORDERS, cooccurrence_similarity, label_order
+from msdn_numpy.dataio.arff_io import load_arff, read_mulan_xml
+from msdn_numpy.dataio.benchmarks import DATA_DIR, resolve_data_dir
+from msdn_numpy.dataio.datasets import summary_table
+from msdn_numpy.dataio.label_orders import LABEL_ORDERS, cooccurrence_similarity, label_order
+from msdn_numpy.tools import plots
 
 args = common.setup(__doc__)
 train, test = common.load("yeast", args, smoke_rows=10_000)  # statistics on the whole split, even in smoke mode
@@ -107,7 +107,7 @@ print("label frequencies:", ", ".join(f"{n} {f:.2f}" for n, f in zip(train.label
 # `C = Y^T Y` counts, for every pair of labels, the examples that carry both (the
 # diagonal is each label's frequency). Raw counts favour frequent labels, so we also show
 # the cosine similarity `S[i, j] = C[i, j] / sqrt(C[i, i] C[j, j])`
-# (`msdn_numpy.datasets.cooccurrence_similarity`), which is what the `cooccurrence`
+# (`msdn_numpy.dataio.datasets.cooccurrence_similarity`), which is what the `cooccurrence`
 # label order uses.
 
 # %%
@@ -127,7 +127,7 @@ plots.save(fig, args.figures, "01_cooccurrence.png")
 #
 # MSDN's convolutions slide along the label axis, so a kernel of size 3 relates each
 # label with its two neighbours *in the chosen order*. The paper does not specify the
-# label order; we offer four (`msdn_numpy.label_orders.label_order`; `train_model` uses
+# label order; we offer four (`msdn_numpy.dataio.label_orders.label_order`; `train_model` uses
 # `msdn_numpy.models.DEFAULT_LABEL_ORDER`):
 #
 # * `given`: the ARFF file's attribute order (as loaded); `frequency`: most frequent first;

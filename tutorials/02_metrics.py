@@ -23,14 +23,14 @@ import common
 import matplotlib.pyplot as plt
 import numpy as np
 
-from msdn_numpy import metrics, plots
+from msdn_numpy import metrics
+from msdn_numpy.tools import plots
 
 args = common.setup(__doc__)
 labels = ["rock", "jazz", "calm", "happy", "sad"]
-Y_true = np.array([[1, 0, 1, 0, 0],
-                   [0, 1, 1, 1, 0],
-                   [1, 0, 0, 0, 1],
-                   [0, 0, 0, 0, 0]])  # fmt: skip  (example 3 has no label at all)
+Y_true = np.array(
+    [[1, 0, 1, 0, 0], [0, 1, 1, 1, 0], [1, 0, 0, 0, 1], [0, 0, 0, 0, 0]]
+)  # fmt: skip  (example 3 has no label at all)
 scores = np.array([[0.9, 0.2, 0.6, 0.4, 0.1],
                    [0.45, 0.8, 0.4, 0.7, 0.2],
                    [0.6, 0.1, 0.3, 0.2, 0.5],

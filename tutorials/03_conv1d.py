@@ -23,8 +23,9 @@ import common
 import matplotlib.pyplot as plt
 import numpy as np
 
-from msdn_numpy import Conv1D, Conv1DNaive, MultiScaleConv1D, Parallel, gradcheck, plots
-from msdn_numpy.conv import col2im, conv1d_naive_backward, conv1d_naive_forward, im2col, pad1d, resolve_padding
+from msdn_numpy import Conv1D, Conv1DNaive, MultiScaleConv1D, Parallel, gradcheck
+from msdn_numpy.nn.conv import col2im, conv1d_naive_backward, conv1d_naive_forward, im2col, pad1d, resolve_padding
+from msdn_numpy.tools import plots
 
 args = common.setup(__doc__)
 rng = np.random.default_rng(0)
@@ -75,7 +76,7 @@ assert np.allclose(ours, conv.forward(x))
 #     cols[(c, k), (n, t)] = x_pad[n, c, t + k]          shape (C_in*K, N*L_out)
 #
 # and the whole convolution is one matrix product `W.reshape(C_out, C_in*K) @ cols`.
-# `msdn_numpy.conv.im2col` builds `cols` as a strided *view* of `x_pad` (no loop, no
+# `msdn_numpy.nn.conv.im2col` builds `cols` as a strided *view* of `x_pad` (no loop, no
 # copy until the reshape).
 
 # %%
@@ -142,8 +143,10 @@ dx_ref, dW_ref, db_ref = conv1d_naive_backward(dout, x_small, c2.params["W"], 1,
 dx_layer = c2.backward(dout)
 for name, ours_, ref, layer in (("dx", dx, dx_ref, dx_layer), ("dW", dW, dW_ref, c2.grads["W"]),
                                 ("db", db, db_ref, c2.grads["b"])):  # fmt: skip
-    print(f"{name}: step by step == naive loops: {np.allclose(ours_, ref)}, "
-          f"== Conv1D.backward: {np.allclose(ours_, layer)}")
+    print(
+        f"{name}: step by step == naive loops: {np.allclose(ours_, ref)}, "
+        f"== Conv1D.backward: {np.allclose(ours_, layer)}"
+    )
     assert np.allclose(ours_, ref) and np.allclose(ours_, layer)
 
 # %% [markdown]

@@ -26,10 +26,11 @@ import common
 import matplotlib.pyplot as plt
 import numpy as np
 
-from msdn_numpy import BRMLP, MSDN, Adam, BCEWithLogits, Conv1D, RethinkRNN, gradcheck, plots
-from msdn_numpy.label_orders import label_order
+from msdn_numpy import BRMLP, MSDN, Adam, BCEWithLogits, Conv1D, RethinkRNN, gradcheck
+from msdn_numpy.dataio.label_orders import label_order
+from msdn_numpy.dataio.preprocessing import Standardizer, train_val_split
 from msdn_numpy.models import DEFAULT_LABEL_ORDER
-from msdn_numpy.preprocessing import Standardizer, train_val_split
+from msdn_numpy.tools import plots
 
 args = common.setup(__doc__)
 rng = np.random.default_rng(0)
@@ -86,7 +87,7 @@ plots.save(fig, args.figures, "04_receptive_fields.png")
 #
 # The readable relation block is one 'same'-padded `Conv1D` per kernel size, all applied
 # to `Z`, their outputs concatenated on the channel axis. MSDN computes the same thing
-# with `conv.MultiScaleConv1D`: pad once for the widest kernel, one im2col, one matrix
+# with `nn.multiscale.MultiScaleConv1D`: pad once for the widest kernel, one im2col, one matrix
 # product with every kernel's weights placed side by side (faster on short label axes;
 # tutorial 3 and docs/PERFORMANCE.md). `to_branches()` gives the readable version with the
 # same weights. Forward and backward must agree, including the input gradient, which the
@@ -293,8 +294,10 @@ for part, ns in parts.items():
     bottom += ns
 axes[1].set_xlabel("number of labels L")
 axes[1].set_ylabel("trainable parameters")
-axes[1].set_title("Where MSDN's parameters are (D = 100): the head and the\n"
-                  "label embedding grow with L, the encoder and relation block do not")
+axes[1].set_title(
+    "Where MSDN's parameters are (D = 100): the head and the\n"
+    "label embedding grow with L, the encoder and relation block do not"
+)
 axes[1].legend()
 axes[1].grid(axis="y", alpha=0.3)
 plots.save(fig, args.figures, "04_params_vs_labels.png")

@@ -29,8 +29,9 @@ import common
 import matplotlib.pyplot as plt
 import numpy as np
 
-from msdn_numpy import metrics, plots
-from msdn_numpy.preprocessing import train_val_split
+from msdn_numpy import metrics
+from msdn_numpy.dataio.preprocessing import train_val_split
+from msdn_numpy.tools import plots
 from msdn_numpy.train import THRESHOLD_GRID, train_model, tune_thresholds
 
 args = common.setup(__doc__)

@@ -34,11 +34,11 @@ import common
 import matplotlib.pyplot as plt
 import numpy as np
 
-from msdn_numpy import plots
 from msdn_numpy.compare import make_jobs, paired_stats, run_jobs
-from msdn_numpy.label_orders import label_order
+from msdn_numpy.dataio.label_orders import label_order
 from msdn_numpy.models import DEFAULT_LABEL_ORDER
-from msdn_numpy.progress import Progress
+from msdn_numpy.tools import plots
+from msdn_numpy.util.progress import Progress
 
 args = common.setup(__doc__, dataset="emotions")
 SEEDS = common.seeds(args, 10)

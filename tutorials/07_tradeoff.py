@@ -30,10 +30,10 @@ import common
 import matplotlib.pyplot as plt
 import numpy as np
 
-from msdn_numpy import plots
 from msdn_numpy.compare import make_jobs, paired_stats, run_jobs
 from msdn_numpy.metrics import LOWER_IS_BETTER
-from msdn_numpy.progress import Progress
+from msdn_numpy.tools import plots
+from msdn_numpy.util.progress import Progress
 
 args = common.setup(__doc__, dataset="emotions")
 SEEDS = common.seeds(args, 10)

@@ -27,9 +27,10 @@ import common
 import matplotlib.pyplot as plt
 import numpy as np
 
-from msdn_numpy import LSTM, BCEWithLogits, RethinkRNN, gradcheck, metrics, plots, sigmoid
-from msdn_numpy.preprocessing import Standardizer, train_val_split
-from msdn_numpy.recurrent import lstm_step_backward, lstm_step_forward
+from msdn_numpy import LSTM, BCEWithLogits, RethinkRNN, gradcheck, metrics, sigmoid
+from msdn_numpy.dataio.preprocessing import Standardizer, train_val_split
+from msdn_numpy.nn.recurrent import lstm_step_backward, lstm_step_forward
+from msdn_numpy.tools import plots
 from msdn_numpy.train import train_model
 
 args = common.setup(__doc__)

@@ -28,14 +28,15 @@ import common
 import matplotlib.pyplot as plt
 import numpy as np
 
-from msdn_numpy import BRMLP, MSDN, SGD, Adam, BCEWithLogits, plots, sigmoid
+from msdn_numpy import BRMLP, MSDN, SGD, Adam, BCEWithLogits, sigmoid
 from msdn_numpy.compare import paired_stats, train_subsample
-from msdn_numpy.label_orders import label_order
+from msdn_numpy.dataio.label_orders import label_order
+from msdn_numpy.dataio.preprocessing import Standardizer, train_val_split
 from msdn_numpy.metrics import evaluate, micro_f1
 from msdn_numpy.models import DEFAULT_LABEL_ORDER
-from msdn_numpy.preprocessing import Standardizer, train_val_split
-from msdn_numpy.progress import Progress
+from msdn_numpy.tools import plots
 from msdn_numpy.train import THRESHOLD_GRID, best_micro_f1, fit, train_model, tune_thresholds
+from msdn_numpy.util.progress import Progress
 
 args = common.setup(__doc__, dataset="emotions")
 train, test = common.load(args.dataset, args)
@@ -66,7 +67,7 @@ print(f"standardised fit part: column means within {np.abs(X_fit.mean(0)).max():
 #
 # An optimiser only needs, for every parameter `θ`, its gradient `g` from the last
 # `backward`. Weight decay `λ` (the L2 form) is added to the gradient first, then SGD with
-# momentum `μ` keeps a velocity per parameter (`msdn_numpy.optim.SGD`):
+# momentum `μ` keeps a velocity per parameter (`msdn_numpy.nn.optim.SGD`):
 #
 #     g ← g + λ θ          v ← μ v + g          θ ← θ − lr · v
 #
@@ -112,7 +113,7 @@ for step, batch in enumerate(batches, 1):
 # %% [markdown]
 # ## 3. Adam by hand
 #
-# Adam (`msdn_numpy.optim.Adam`, the recipe's optimiser) keeps two running means per
+# Adam (`msdn_numpy.nn.optim.Adam`, the recipe's optimiser) keeps two running means per
 # parameter, of `g` and of `g²`, both starting at zero, and at step `t = 1, 2, …`:
 #
 #     m ← β1 m + (1 − β1) g          v ← β2 v + (1 − β2) g²
@@ -294,8 +295,10 @@ for rule, (sel, stop) in (("validation micro-F1", by_micro), ("validation loss",
     print(f"selecting on {rule:<19s}: keeps epoch {sel:3d} (val loss {vl[sel - 1]:.4f}, val micro-F1 "
           f"{vm[sel - 1]:.4f}), stops after epoch {stop}")  # fmt: skip
 low = int(np.argmin(vl)) + 1
-print(f"over all {len(full.rows)} epochs: validation loss lowest at epoch {low} ({vl[low - 1]:.4f}), "
-      f"{vl[-1]:.4f} at the last; validation micro-F1 highest at epoch {int(np.argmax(vm)) + 1} ({vm.max():.4f})")
+print(
+    f"over all {len(full.rows)} epochs: validation loss lowest at epoch {low} ({vl[low - 1]:.4f}), "
+    f"{vl[-1]:.4f} at the last; validation micro-F1 highest at epoch {int(np.argmax(vm)) + 1} ({vm.max():.4f})"
+)
 
 fig, axes = plt.subplots(1, 2, figsize=(15, 5.5), layout="constrained")
 after = full.column("epoch") >= len(history.rows)
@@ -416,9 +419,12 @@ assert np.all(package_global == mine_global) and np.array_equal(package_per_labe
 # %%
 trained = train_model(train, "msdn", config=cfg, log=None)
 same = np.array_equal(trained.thresholds, package_global) and np.allclose(
-    trained.predict_proba(test.X), reference.predict_proba(scaler.transform(test.X).astype(dtype)))
+    trained.predict_proba(test.X), reference.predict_proba(scaler.transform(test.X).astype(dtype))
+)
 print(f"train_model == the pieces by hand (thresholds and test probabilities): {same}")
 assert same
 result = trained.evaluate(test)
-print(f"test ({test.n_samples} rows), global threshold {trained.thresholds[0]:.2f}: "
-      + ", ".join(f"{k} {result[k]:.4f}" for k in ("example_f1", "micro_f1", "macro_f1", "hamming_loss")))
+print(
+    f"test ({test.n_samples} rows), global threshold {trained.thresholds[0]:.2f}: "
+    + ", ".join(f"{k} {result[k]:.4f}" for k in ("example_f1", "micro_f1", "macro_f1", "hamming_loss"))
+)

@@ -7,7 +7,7 @@ Not a tutorial itself. Every script starts with ``args = common.setup(__doc__)``
 * ``--smoke``         (or ``MSDN_SMOKE=1``) few epochs, small data, one seed: for CI;
 * ``--dataset NAME``  for the scripts that offer a choice of dataset (``setup(..., dataset=...)``);
 * ``--threads N``     BLAS threads (default: the package's policy, one thread; see
-  ``msdn_numpy.threads``), applied here so that every tutorial's timings use it.
+  ``msdn_numpy.util.threads``), applied here so that every tutorial's timings use it.
 
 Unknown arguments are ignored, so the scripts also run as notebooks (Jupyter passes
 its own arguments to the kernel).
@@ -23,10 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
-from msdn_numpy.benchmarks import load_dataset
-from msdn_numpy.datasets import Dataset
-from msdn_numpy.threads import apply_policy, describe_threads
+from msdn_numpy.dataio.benchmarks import load_dataset
+from msdn_numpy.dataio.datasets import Dataset
 from msdn_numpy.train import TrainConfig
+from msdn_numpy.util.threads import apply_policy, describe_threads
 
 
 def _tutorials_folder() -> Path:
@@ -123,6 +123,8 @@ def verdict(a: str, b: str, p, higher_is_better: bool = True, alpha: float = 0.0
     if p.p_wilcoxon < alpha:
         return f"{a} is {'better' if better else 'worse'} than {b} ({numbers})"
     if p.ties == 0 and p.n > 1 and wins in (0, p.n):
-        return (f"{a} is {'better' if better else 'worse'} than {b} on every seed ({numbers}, the smallest p "
-                f"{p.n} seeds can give)")
+        return (
+            f"{a} is {'better' if better else 'worse'} than {b} on every seed ({numbers}, the smallest p "
+            f"{p.n} seeds can give)"
+        )
     return f"no clear difference between {a} and {b} ({numbers}; the smallest p {p.n} seeds can give: {p.min_p:.3f})"

@@ -26,7 +26,7 @@ Run:  python tutorials/exercises/01_relu.py
 # %%
 import numpy as np
 
-from msdn_numpy.exercises import check
+from msdn_numpy.course.exercises import check
 
 
 # %%

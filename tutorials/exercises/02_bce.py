@@ -27,7 +27,7 @@ Run:  python tutorials/exercises/02_bce.py
 # %%
 import numpy as np
 
-from msdn_numpy.exercises import check
+from msdn_numpy.course.exercises import check
 
 
 # %%

@@ -30,8 +30,8 @@ Run:  python tutorials/exercises/04_conv1d_backward.py
 # %%
 import numpy as np
 
-from msdn_numpy.conv import im2col  # noqa: F401 (the package's; or paste yours from exercise 3)
-from msdn_numpy.exercises import check
+from msdn_numpy.course.exercises import check
+from msdn_numpy.nn.conv import im2col  # noqa: F401 (the package's; or paste yours from exercise 3)
 
 
 # %%

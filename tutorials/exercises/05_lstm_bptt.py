@@ -32,7 +32,7 @@ Run:  python tutorials/exercises/05_lstm_bptt.py
 # %%
 import numpy as np
 
-from msdn_numpy.exercises import check
+from msdn_numpy.course.exercises import check
 
 
 def sigmoid(a: np.ndarray) -> np.ndarray:

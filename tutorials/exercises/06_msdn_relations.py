@@ -33,7 +33,7 @@ Run:  python tutorials/exercises/06_msdn_relations.py
 import numpy as np
 
 from msdn_numpy import Conv1D, Module, ReLU
-from msdn_numpy.exercises import check
+from msdn_numpy.course.exercises import check
 
 
 # %%

@@ -22,12 +22,12 @@ Run:  python tutorials/exercises/07_adam.py
 # `eps` goes (outside the square root) and that `t` counts from 1.
 #
 # Return new arrays: the caller's `p`, `m` and `v` must not change. (The package's
-# `msdn_numpy.optim.Adam` updates in place for speed; here we keep the function pure.)
+# `msdn_numpy.nn.optim.Adam` updates in place for speed; here we keep the function pure.)
 
 # %%
 import numpy as np
 
-from msdn_numpy.exercises import check
+from msdn_numpy.course.exercises import check
 
 
 # %%

@@ -24,7 +24,7 @@ Run:  python tutorials/exercises/solutions/01_relu.py      (prints PASS for ever
 # %%
 import numpy as np
 
-from msdn_numpy.exercises import check
+from msdn_numpy.course.exercises import check
 
 
 # %%

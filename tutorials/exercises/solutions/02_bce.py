@@ -25,7 +25,7 @@ Run:  python tutorials/exercises/solutions/02_bce.py      (prints PASS for every
 # %%
 import numpy as np
 
-from msdn_numpy.exercises import check
+from msdn_numpy.course.exercises import check
 
 
 # %%

@@ -32,7 +32,7 @@ Run:  python tutorials/exercises/solutions/03_im2col.py      (prints PASS for ev
 import numpy as np
 from numpy.lib.stride_tricks import as_strided  # noqa: F401 (for your im2col)
 
-from msdn_numpy.exercises import check
+from msdn_numpy.course.exercises import check
 
 
 # %%

@@ -28,8 +28,8 @@ Run:  python tutorials/exercises/solutions/04_conv1d_backward.py      (prints PA
 # %%
 import numpy as np
 
-from msdn_numpy.conv import im2col  # noqa: F401 (the package's; or paste yours from exercise 3)
-from msdn_numpy.exercises import check
+from msdn_numpy.course.exercises import check
+from msdn_numpy.nn.conv import im2col  # noqa: F401 (the package's; or paste yours from exercise 3)
 
 
 # %%

@@ -30,7 +30,7 @@ Run:  python tutorials/exercises/solutions/05_lstm_bptt.py      (prints PASS for
 # %%
 import numpy as np
 
-from msdn_numpy.exercises import check
+from msdn_numpy.course.exercises import check
 
 
 def sigmoid(a: np.ndarray) -> np.ndarray:

@@ -31,7 +31,7 @@ Run:  python tutorials/exercises/solutions/06_msdn_relations.py      (prints PAS
 import numpy as np
 
 from msdn_numpy import Conv1D, Module, ReLU
-from msdn_numpy.exercises import check
+from msdn_numpy.course.exercises import check
 
 
 # %%

@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from .layers import Module, unlisted_submodules
+from msdn_numpy.nn.layers import Module, unlisted_submodules
 
 #: A gradient passes when its relative error (below) is under this bar, in float64.
 PASS_BAR = 1e-7
@@ -169,7 +169,7 @@ def _check_parameters(module: Module) -> list[tuple[str, np.ndarray]]:
         raise ValueError(
             "gradcheck: " + "; ".join(unlisted[:3]) + more + ". Their parameters would be neither checked nor trained: "
             "a layer that holds sub-layers must list them all in children() "
-            "(see the Module contract in msdn_numpy/layers.py)"
+            "(see the Module contract in msdn_numpy/nn/layers.py)"
         )
     params = []
     for name, p, _ in module.named_parameters():

@@ -11,12 +11,12 @@ import hashlib
 import os
 from pathlib import Path
 
-from .arff_io import load_arff
-from .datasets import DataError, Dataset, _note, first_difference
-from .preprocessing import DEFAULT_TEST_FRACTION, train_test_split
+from msdn_numpy.dataio.arff_io import load_arff
+from msdn_numpy.dataio.datasets import DataError, Dataset, _note, first_difference
+from msdn_numpy.dataio.preprocessing import DEFAULT_TEST_FRACTION, train_test_split
 
 #: The repository's ``data/`` folder, home of the bundled synthetic dataset.
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DATA_DIR = Path(__file__).resolve().parent.parent.parent / "data"
 
 #: The MULAN benchmark files shipped with the repository (standard splits, ``SHA256SUMS``).
 BUNDLED_MULAN_DIR = DATA_DIR / "mulan"
@@ -200,7 +200,7 @@ def load_dataset(spec: str | Path, data_dir: str | Path | None = None) -> tuple[
         if not spec.exists():
             raise FileNotFoundError(
                 f"the bundled synthetic dataset is not in {DATA_DIR}; install msdn_numpy from its "
-                "repository with pip install -e ., or write it with python -m msdn_numpy.synthetic "
+                "repository with pip install -e ., or write it with python -m msdn_numpy.dataio.synthetic "
                 "--out DIR and pass DIR/synthetic-train.arff"
             )
     if not str(spec).lower().endswith(".arff"):

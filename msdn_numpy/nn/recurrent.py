@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .layers import Module, as_generator, check_input
-from .losses import sigmoid
+from msdn_numpy.nn.layers import Module, as_generator, check_input
+from msdn_numpy.nn.losses import sigmoid
 
 
 def lstm_step_forward(

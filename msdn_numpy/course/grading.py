@@ -1,11 +1,11 @@
 """Checking a student's function against the package: verdicts and messages that say what is wrong.
 
-An exercise (see :mod:`msdn_numpy.exercises`) asks for a few functions. Each function is
+An exercise (see :mod:`msdn_numpy.course.exercises`) asks for a few functions. Each function is
 checked on several seeded cases against a reference computed by the package's own
 layers, and gets one verdict:
 
 ``PASS``      every output has the expected shape and a relative error below ``PASS_BAR``
-              (the same ``rel_error`` and bar as :func:`msdn_numpy.gradcheck.gradcheck`);
+              (the same ``rel_error`` and bar as :func:`msdn_numpy.nn.gradcheck.gradcheck`);
 ``FAIL``      with a message naming the function, the tensor and, for a shape, both shapes::
 
                   conv1d_backward: dW has shape (4, 3) but expected (4, 3, 5)
@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from .gradcheck import PASS_BAR, rel_error
+from msdn_numpy.nn.gradcheck import PASS_BAR, rel_error
 
 STATUSES = ("PASS", "FAIL", "NOT DONE")
 
@@ -215,7 +215,7 @@ def expect_same_twice(fn: str, first: Any, second: Any, names: Sequence[str]) ->
 
 
 #: Frames in these folders are the checker's or NumPy's, not the student's.
-_NOT_STUDENT = (str(Path(__file__).resolve().parent), str(Path(np.__file__).resolve().parent))
+_NOT_STUDENT = (str(Path(__file__).resolve().parent.parent), str(Path(np.__file__).resolve().parent))
 
 
 def _student_line(exc: BaseException) -> str:

@@ -56,7 +56,7 @@ the kernel ablation). What we measured with the default model and
 command are in data/README.md): MSDN's subset accuracy is about 0.12 above BRMLP's
 (0.99 against 0.87), for every seed and for both the fixed 0.5 and the tuned threshold.
 
-Run ``python -m msdn_numpy.synthetic`` to regenerate ``data/synthetic-train.arff``,
+Run ``python -m msdn_numpy.dataio.synthetic`` to regenerate ``data/synthetic-train.arff``,
 ``data/synthetic-test.arff`` and ``data/synthetic.xml`` byte for byte.
 """
 
@@ -68,8 +68,8 @@ from xml.sax.saxutils import quoteattr
 
 import numpy as np
 
-from msdn_numpy.benchmarks import DATA_DIR
-from msdn_numpy.datasets import Dataset
+from msdn_numpy.dataio.benchmarks import DATA_DIR
+from msdn_numpy.dataio.datasets import Dataset
 
 #: D, the number of features.
 N_FEATURES = 20
@@ -256,7 +256,7 @@ def write_files(out: str | Path = DATA_DIR, seed: int = 0) -> list[Path]:
     ds = generate(N_TRAIN + N_TEST, seed)
     comments = [
         "Synthetic multi-label data of msdn_numpy, with known label rules: see data/README.md.",
-        f"Regenerate: python -m msdn_numpy.synthetic --seed {seed}",
+        f"Regenerate: python -m msdn_numpy.dataio.synthetic --seed {seed}",
         "Labels y00..y11 are the last 12 attributes; each rule reads labels 1 or 2 positions away.",
     ]
     parts = {"train": np.arange(N_TRAIN), "test": np.arange(N_TRAIN, N_TRAIN + N_TEST)}
@@ -271,7 +271,7 @@ def write_files(out: str | Path = DATA_DIR, seed: int = 0) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Command line: ``python -m msdn_numpy.synthetic [--out DIR] [--seed S]``."""
+    """Command line: ``python -m msdn_numpy.dataio.synthetic [--out DIR] [--seed S]``."""
     parser = argparse.ArgumentParser(description="Regenerate the bundled synthetic dataset.")
     parser.add_argument("--out", type=Path, default=DATA_DIR, help=f"output folder (default: {DATA_DIR})")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0, the bundled files)")

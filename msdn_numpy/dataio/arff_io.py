@@ -1,4 +1,4 @@
-"""Reading multi-label ARFF files into a :class:`~msdn_numpy.datasets.Dataset`.
+"""Reading multi-label ARFF files into a :class:`~msdn_numpy.dataio.datasets.Dataset`.
 
 Files come in the ARFF format (Weka's text format, dense or sparse rows), read with
 ``liac-arff``. ARFF itself does not say which attributes are labels; two conventions do:
@@ -24,7 +24,7 @@ from pathlib import Path
 import arff
 import numpy as np
 
-from .datasets import DataError, Dataset, _note
+from msdn_numpy.dataio.datasets import DataError, Dataset, _note
 
 
 def _dataset_name(path: Path) -> str:

@@ -5,10 +5,10 @@ matrix ``Y`` of shape ``(N, L)``: ``Y[n, j] = 1`` when example ``n`` carries lab
 
 Where datasets come from and what is done to them lives in modules of their own:
 
-* :mod:`msdn_numpy.arff_io`        reading ARFF files (MULAN XML / MEKA ``-C n`` labels);
-* :mod:`msdn_numpy.benchmarks`     the benchmark registry: data folders, checksums, splits;
-* :mod:`msdn_numpy.preprocessing`  train/validation/test splits and standardisation;
-* :mod:`msdn_numpy.label_orders`   orders of the label axis that MSDN convolves along.
+* :mod:`msdn_numpy.dataio.arff_io`        reading ARFF files (MULAN XML / MEKA ``-C n`` labels);
+* :mod:`msdn_numpy.dataio.benchmarks`     the benchmark registry: data folders, checksums, splits;
+* :mod:`msdn_numpy.dataio.preprocessing`  train/validation/test splits and standardisation;
+* :mod:`msdn_numpy.dataio.label_orders`   orders of the label axis that MSDN convolves along.
 
 Everything that reads or checks data reports bad data as :class:`DataError` (a
 ``ValueError``) with one message that names the problem and what to do about it.

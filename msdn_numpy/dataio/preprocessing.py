@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .datasets import Dataset
+from msdn_numpy.dataio.datasets import Dataset
 
 #: Fraction of rows held out as test for datasets shipped without a split (CAL500).
 DEFAULT_TEST_FRACTION = 0.3

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .layers import Module
+from msdn_numpy.nn.layers import Module
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:

@@ -1,6 +1,6 @@
 """Optimisers, written out: SGD (momentum, weight decay) and Adam (bias correction).
 
-An optimiser is given a :class:`~msdn_numpy.layers.Module`; every ``step()`` reads
+An optimiser is given a :class:`~msdn_numpy.nn.layers.Module`; every ``step()`` reads
 ``(name, param, grad)`` from ``module.named_parameters()`` and updates each parameter
 *in place* (so layers keep referencing the same arrays). Per-parameter state
 (velocity, moments) is kept by the parameter's qualified name: ``state[name]["m"]`` has
@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .layers import Module
+from msdn_numpy.nn.layers import Module
 
 
 class Optimizer:

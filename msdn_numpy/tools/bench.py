@@ -7,13 +7,13 @@ repeats, never a single timing:
 
 1. **Conv1D forward+backward** on MSDN-typical shapes (``N=256, C_in=16, C_out=32``,
    ``K`` in 1, 3, 5, ``L`` in 6, 14, 53, 174) and one larger shape: the naive loops
-   (:class:`~msdn_numpy.conv.Conv1DNaive`), the im2col layer
-   (:class:`~msdn_numpy.conv.Conv1D`) and ``torch.nn.functional.conv1d`` with autograd.
+   (:class:`~msdn_numpy.nn.conv.Conv1DNaive`), the im2col layer
+   (:class:`~msdn_numpy.nn.conv.Conv1D`) and ``torch.nn.functional.conv1d`` with autograd.
    The naive loops would need ~40 s for one call at ``K=5, L=53``; their cost is exactly
    linear in ``N`` (the outer loop is over examples), so they are timed on a few examples
    and scaled to ``N``. The output says so on every such row.
 2. **The relation block** at MSDN's defaults and training batch (``N=32, C_in=8,
-   C_out=32, K=(1, 3, 5)``, then ReLU): :class:`~msdn_numpy.conv.MultiScaleConv1D` (one
+   C_out=32, K=(1, 3, 5)``, then ReLU): :class:`~msdn_numpy.nn.multiscale.MultiScaleConv1D` (one
    shared im2col; one product, or one per kernel size on long label axes: the path its
    rule takes is noted on each row) vs the separate ``Conv1D`` branches, as ``L`` grows.
 3. **One MSDN training epoch** on yeast (the bundled synthetic set without real data):
@@ -37,10 +37,10 @@ repeats, never a single timing:
 No impossible numbers: sections 1, 2 and 7 interleave a square ``numpy.matmul`` (the
 ceiling) with their contenders, and a row whose GFLOP/s exceed the best the ceiling did
 in the same rounds is marked *unreliable* (with the reason) instead of being shown as a
-result; so is a negative scaling slope (see :mod:`msdn_numpy.timing`).
+result; so is a negative scaling slope (see :mod:`msdn_numpy.util.timing`).
 
 Threads: NumPy's BLAS and PyTorch get the same count: the thread policy
-(:mod:`msdn_numpy.threads`, one thread) unless ``threads=`` / ``msdn bench --threads N``
+(:mod:`msdn_numpy.util.threads`, one thread) unless ``threads=`` / ``msdn bench --threads N``
 says otherwise; the count in force is read back from both libraries and printed, with
 the load average. Progress lines (``[bench [1] conv 3/13] K=1 L=53  (2s so far, ~6s left)``) go
 to stderr.
@@ -71,18 +71,20 @@ from typing import Any
 
 import numpy as np
 
-from .benchmarks import load_dataset
-from .conv import Conv1D, Conv1DNaive, MultiScaleConv1D
-from .files import atomic_write, write_text
-from .label_orders import label_order
-from .layers import Parallel, ReLU, Sequential
-from .losses import BCEWithLogits
-from .models import MSDN
-from .optim import Adam
-from .preprocessing import Standardizer, train_val_split
-from .progress import Progress
-from .threads import BLASNotFound, get_blas_threads, openblas_libraries, policy_threads, set_blas_threads
-from .timing import (
+from msdn_numpy.dataio.benchmarks import load_dataset
+from msdn_numpy.dataio.label_orders import label_order
+from msdn_numpy.dataio.preprocessing import Standardizer, train_val_split
+from msdn_numpy.models import MSDN
+from msdn_numpy.nn.conv import Conv1D, Conv1DNaive
+from msdn_numpy.nn.layers import Parallel, ReLU, Sequential
+from msdn_numpy.nn.losses import BCEWithLogits
+from msdn_numpy.nn.multiscale import MultiScaleConv1D
+from msdn_numpy.nn.optim import Adam
+from msdn_numpy.train import TrainConfig
+from msdn_numpy.util.files import atomic_write, write_text
+from msdn_numpy.util.progress import Progress
+from msdn_numpy.util.threads import BLASNotFound, get_blas_threads, openblas_libraries, policy_threads, set_blas_threads
+from msdn_numpy.util.timing import (
     affine_fit,
     interleaved_medians,
     loglog_slope,
@@ -91,7 +93,6 @@ from .timing import (
     slope_verdicts,
     square_matmul,
 )
-from .train import TrainConfig
 
 # MSDN-typical convolution shapes: the relation block at batch 256 (d=16 embedding
 # channels in, c=32 channels out) for label counts of emotions (6), yeast (14),
@@ -841,7 +842,7 @@ def bench_gflops(quick: bool, log: Callable[[str], None]) -> list[Row]:
 def format_table(rows: list[Row]) -> str:
     """The rows as a fixed-width text table (seconds in ms, ratios, notes).
 
-    An unreliable row (see :func:`msdn_numpy.timing.mark_unreliable`) shows ``unrel.``
+    An unreliable row (see :func:`msdn_numpy.util.timing.mark_unreliable`) shows ``unrel.``
     instead of its ratio, and the reason instead of its GFLOP/s: it is not a result.
     """
     lines = [f"{'name':<62s} {'contender':<14s} {'ms':>11s} {'ratio':>8s} {'cpu ms':>11s} {'cpu ratio':>9s}  vs / note"]
@@ -904,7 +905,7 @@ def run_bench(
         one, else ``bench_figures/`` in the current directory.
     threads : int, optional
         Threads for NumPy's BLAS *and* PyTorch. Default: the thread policy
-        (:func:`msdn_numpy.threads.policy_threads`, one thread). Both counts are restored after.
+        (:func:`msdn_numpy.util.threads.policy_threads`, one thread). Both counts are restored after.
     """
     torch = _import_torch()
     threads = policy_threads(threads)
@@ -979,8 +980,8 @@ def _run_sections(quick: bool, data_dir: str | None, threads: int, torch: Any, l
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m msdn_numpy.bench``: the same as ``msdn bench``."""
-    p = argparse.ArgumentParser(prog="python -m msdn_numpy.bench", description=__doc__.splitlines()[0])
+    """``python -m msdn_numpy.tools.bench``: the same as ``msdn bench``."""
+    p = argparse.ArgumentParser(prog="python -m msdn_numpy.tools.bench", description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="small shapes, few repeats (seconds)")
     p.add_argument("--json", metavar="FILE")
     p.add_argument("--data-dir", default=None)

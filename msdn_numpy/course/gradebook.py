@@ -1,7 +1,7 @@
 """``msdn grade FILE...``: every exercise's checks on students' files, as a table and a JSON gradebook.
 
 Each student file is loaded and checked in a process of its own (``python -m
-msdn_numpy.gradebook --worker ...``), so nothing a student's code does can stop the run:
+msdn_numpy.course.gradebook --worker ...``), so nothing a student's code does can stop the run:
 
 * an exception (when the file is loaded, or in a function) is a FAIL with the reason;
 * a function whose check takes longer than the time limit (an endless loop) is a FAIL
@@ -37,9 +37,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from .exercises import EXERCISES
-from .files import write_text
-from .grading import FunctionResult, exercise_status, run_function_check, worst_error
+from msdn_numpy.course.exercises import EXERCISES
+from msdn_numpy.course.grading import FunctionResult, exercise_status, run_function_check, worst_error
+from msdn_numpy.util.files import write_text
 
 #: Time a worker may take to start (import NumPy and the package) before the student's code runs.
 STARTUP_SECONDS = 60.0
@@ -101,7 +101,7 @@ def _describe(exc: BaseException, path: str) -> str:
 
 def _worker(path: str, results_path: str, units: list[str]) -> None:
     """Load ``path`` and check each ``"exercise:function"`` unit, writing one JSON line per event."""
-    from . import exercises
+    import msdn_numpy.course.exercises as exercises
 
     with open(results_path, "a", buffering=1, encoding="utf-8") as out:
 
@@ -157,7 +157,7 @@ def _run_worker(path: Path, units: list[str], timeout: float, tmp: Path, attempt
     env.setdefault("OPENBLAS_NUM_THREADS", "1")
     env.setdefault("OMP_NUM_THREADS", "1")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "msdn_numpy.gradebook", "--worker", str(path), str(results_path), *units],
+        [sys.executable, "-m", "msdn_numpy.course.gradebook", "--worker", str(path), str(results_path), *units],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
         errors="replace", cwd=path.parent, env=env, start_new_session=True,
     )  # fmt: skip

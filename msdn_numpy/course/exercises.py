@@ -3,7 +3,7 @@
 Each exercise is a ``# %%`` script in ``tutorials/exercises/`` (a worked solution of each
 is in ``tutorials/exercises/solutions/``). The student fills in the ``YOUR CODE`` blocks;
 the script's last cell calls :func:`check`, which prints PASS / FAIL / NOT DONE for every
-function. ``msdn grade FILE...`` (:mod:`msdn_numpy.gradebook`) runs the same checks on
+function. ``msdn grade FILE...`` (:mod:`msdn_numpy.course.gradebook`) runs the same checks on
 many students' files at once.
 
 ==========================  =================================================  ===============================
@@ -37,9 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from .conv import Conv1D, col2im, im2col
-from .gradcheck import PASS_BAR, gradcheck
-from .grading import (
+from msdn_numpy.course.grading import (
     FunctionResult,
     Mismatch,
     NotDone,
@@ -52,10 +50,12 @@ from .grading import (
     run_function_check,
     worst_error,
 )
-from .layers import Module, Parallel, ReLU, Sequential
-from .losses import BCEWithLogits
-from .optim import Adam
-from .recurrent import LSTM, lstm_step_backward, lstm_step_forward
+from msdn_numpy.nn.conv import Conv1D, col2im, im2col
+from msdn_numpy.nn.gradcheck import PASS_BAR, gradcheck
+from msdn_numpy.nn.layers import Module, Parallel, ReLU, Sequential
+from msdn_numpy.nn.losses import BCEWithLogits
+from msdn_numpy.nn.optim import Adam
+from msdn_numpy.nn.recurrent import LSTM, lstm_step_backward, lstm_step_forward
 
 #: Set by ``msdn grade`` while it loads a student's file, so that the file's own
 #: ``check(...)`` call at the bottom does nothing (the grader runs the checks itself).

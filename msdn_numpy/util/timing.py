@@ -1,6 +1,6 @@
 """Measuring on a shared machine: interleaved repeats, medians, ceilings, slopes, memory peaks.
 
-What :mod:`msdn_numpy.bench` measures with. Kept apart from it because the *how* of a
+What :mod:`msdn_numpy.tools.bench` measures with. Kept apart from it because the *how* of a
 measurement is one idea and the *what* (convolutions, epochs, memory) another.
 
 Two rules keep a benchmark from printing impossible numbers when other processes share

@@ -40,10 +40,10 @@ from typing import Any
 
 import numpy as np
 
-from .files import atomic_write
-from .models import MODELS, build_model
-from .preprocessing import Standardizer
-from .train import TrainedModel
+from msdn_numpy.dataio.preprocessing import Standardizer
+from msdn_numpy.models import MODELS, build_model
+from msdn_numpy.train import TrainedModel
+from msdn_numpy.util.files import atomic_write
 
 FORMAT = "msdn_numpy-model"
 FORMAT_VERSION = 2  # 2: MSDN with a label-wise head and a rank-r label embedding
@@ -89,7 +89,7 @@ def model_path(path: str | Path) -> Path:
 def save(trained: TrainedModel, path: str | Path) -> Path:
     """Write ``trained`` to ``path`` (``.npz`` is appended if missing). Returns the path.
 
-    The file is replaced atomically (:func:`msdn_numpy.files.atomic_write`): an
+    The file is replaced atomically (:func:`msdn_numpy.util.files.atomic_write`): an
     interrupt or a full disk leaves a previous file at ``path`` as it was. The folder
     is created if needed; an existing file is replaced (the ``msdn`` command asks for
     ``--force`` first).

@@ -20,16 +20,17 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from . import compare, persist
-from .arff_io import load_arff
-from .benchmarks import DATA_DIR, load_dataset, resolve_data_dir
-from .datasets import DataError, summary_table
-from .files import OutputError, atomic_write, check_output, write_text
-from .metrics import METRIC_NAMES
-from .models import DEFAULT_LABEL_ORDER, MODELS
-from .progress import Progress
-from .threads import apply_policy, describe_threads
-from .train import SELECTION_METRICS, THRESHOLD_MODES, TrainConfig, TrainedModel, config_dict, train_model
+import msdn_numpy.compare as compare
+import msdn_numpy.tools.persist as persist
+from msdn_numpy.dataio.arff_io import load_arff
+from msdn_numpy.dataio.benchmarks import DATA_DIR, load_dataset, resolve_data_dir
+from msdn_numpy.dataio.datasets import DataError, summary_table
+from msdn_numpy.metrics import METRIC_NAMES
+from msdn_numpy.models import DEFAULT_LABEL_ORDER, MODELS
+from msdn_numpy.train import SELECTION_METRICS, THRESHOLD_MODES, TrainConfig, TrainedModel, config_dict, train_model
+from msdn_numpy.util.files import OutputError, atomic_write, check_output, write_text
+from msdn_numpy.util.progress import Progress
+from msdn_numpy.util.threads import apply_policy, describe_threads
 
 LABEL_ORDERS = ("given", "frequency", "cooccurrence", "random")
 DATA_DIR_HELP = "folder with the MULAN files (default: $MSDN_DATA if set, else the bundled data/mulan)"
@@ -69,7 +70,15 @@ def train_config(args: argparse.Namespace, seed: int) -> TrainConfig:
     over = {
         k: getattr(args, k)
         for k in (
-            "epochs", "batch_size", "lr", "weight_decay", "optimizer", "patience", "select", "threshold", "dtype"
+            "epochs",
+            "batch_size",
+            "lr",
+            "weight_decay",
+            "optimizer",
+            "patience",
+            "select",
+            "threshold",
+            "dtype",
         )  # fmt: skip
         if getattr(args, k) is not None
     }
@@ -289,7 +298,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         check_output(args.json, "--json")
     if args.figures and Path(args.figures).exists() and not Path(args.figures).is_dir():
         raise OutputError(f"--figures {args.figures} is a file; give a folder for the figure")
-    from .bench import run_bench  # imported here: the benchmark pulls in torch when present
+    from msdn_numpy.tools.bench import run_bench  # imported here: the benchmark pulls in torch when present
 
     return run_bench(
         quick=args.quick, json_path=args.json, data_dir=args.data_dir, figures_dir=args.figures,
@@ -300,7 +309,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def cmd_grade(args: argparse.Namespace) -> int:
     if args.json:
         check_output(args.json, "--json")
-    from .gradebook import run_grade  # imported here: only grading needs the exercise checkers
+    from msdn_numpy.course.gradebook import run_grade  # imported here: only grading needs the exercise checkers
 
     return run_grade(args.files, timeout=args.timeout, json_path=args.json)
 
@@ -463,9 +472,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--peers",
         action="store_true",
-        help="also scikit-learn peers on the same splits: "
-        + ", ".join(compare.PEERS)
-        + " (needs scikit-learn)",
+        help="also scikit-learn peers on the same splits: " + ", ".join(compare.PEERS) + " (needs scikit-learn)",
     )
     p.add_argument(
         "--train-rows",
@@ -510,7 +517,7 @@ def build_parser() -> argparse.ArgumentParser:
     for p in sub.choices.values():  # global: every sub-command takes it
         p.add_argument(
             "--threads", type=int_in(1, 1024), default=None, metavar="N",
-            help="BLAS threads (default: the policy of msdn_numpy.threads, 1; README 'Performance')",
+            help="BLAS threads (default: the policy of msdn_numpy.util.threads, 1; README 'Performance')",
         )  # fmt: skip
     return parser
 

@@ -1,0 +1,7 @@
+"""tools: the command line and what only it needs (the top layer).
+
+``cli``       the ``msdn`` command
+``persist``   model files (``.npz`` of plain arrays, bounded and checked before use)
+``plots``     the tutorials' figure helpers
+``bench``     ``msdn bench``: naive vs im2col vs PyTorch
+"""
