@@ -37,6 +37,7 @@ import scipy.stats
 from msdn_numpy.dataio.benchmarks import load_dataset
 from msdn_numpy.dataio.datasets import Dataset
 from msdn_numpy.dataio.preprocessing import Standardizer, subset, train_val_split
+from msdn_numpy.dataio.synthetic import SCALES_LABELS, scales_distance
 from msdn_numpy.metrics import evaluate
 from msdn_numpy.train import TrainConfig, config_dict, train_model, tune_thresholds
 from msdn_numpy.util.progress import Progress
@@ -194,6 +195,7 @@ def run_job(job: Job, quiet: bool = True) -> dict[str, Any]:
             "config": config_dict(trained, job.config),
         }
         record["metrics"] = trained.evaluate(test)
+        record["label_accuracy"] = [round(float(a), 6) for a in (trained.predict(test.X) == test.Y).mean(axis=0)]
     record["seconds"] = round(time.perf_counter() - start, 3)
     return record
 
@@ -305,6 +307,30 @@ def _by(records: Sequence[dict[str, Any]], key: str) -> dict[str, list[dict[str,
     return out
 
 
+def accuracy_by_distance(label_accuracy: Sequence[float]) -> dict[int, float]:
+    """synthetic-scales: mean per-label accuracy of the drivers (0) and of the rule labels by distance s."""
+    groups: dict[int, list[float]] = {}
+    for j, acc in enumerate(label_accuracy):
+        groups.setdefault(scales_distance(j), []).append(acc)
+    return {d: float(np.mean(v)) for d, v in sorted(groups.items())}
+
+
+def distance_table(variants: dict[str, list[dict[str, Any]]]) -> list[str]:
+    """synthetic-scales: per-label test accuracy by rule distance, every variant (mean over seeds)."""
+    have = {k: v for k, v in variants.items() if all(len(r.get("label_accuracy", [])) == SCALES_LABELS for r in v)}
+    if not have:
+        return []
+    per = {k: [accuracy_by_distance(r["label_accuracy"]) for r in v] for k, v in have.items()}
+    dists = sorted(next(iter(per.values()))[0])
+    head = " | ".join("drivers" if d == 0 else f"rules at s={d}" for d in dists)
+    lines = ["\nPer-label test accuracy by the distance s of a label's rule (mean over labels and seeds):\n"]
+    lines.append(f"| model | {head} |")
+    lines.append("|---|" + "---:|" * len(dists))
+    for k, accs in per.items():
+        lines.append(f"| {k} | " + " | ".join(f"{np.mean([a[d] for a in accs]):.3f}" for d in dists) + " |")
+    return lines
+
+
 def report(
     records: Sequence[dict[str, Any]], reference: str = "msdn", metric: str = "example_f1", rnn: str = "rnn"
 ) -> str:
@@ -348,6 +374,8 @@ def report(
                 f"\nWith {n} seeds no two-sided paired test can give p below {min(1.0, 2 / 2**n):.4f}: "
                 f"{n}/{n} seeds won is the strongest evidence {n} seeds can give."
             )
+        if dataset == "synthetic-scales":
+            lines += distance_table(variants)
         lines.append("")
         for label, vr in variants.items():
             if vr[0]["param_split"]:

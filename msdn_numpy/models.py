@@ -22,6 +22,7 @@ from msdn_numpy.nn.layers import Dropout, Linear, Module, ReLU, Reshape, Sequent
 from msdn_numpy.nn.losses import sigmoid
 from msdn_numpy.nn.multiscale import MultiScaleConv1D
 from msdn_numpy.nn.recurrent import LSTM
+from msdn_numpy.nn.score_embedding import ScoreEmbedding
 
 #: The label order MSDN is trained with unless told otherwise. A kernel only relates
 #: labels that are neighbours in the order, and the order of a dataset's file is
@@ -35,6 +36,15 @@ DEFAULT_LABEL_ORDER = "cooccurrence"
 #: 0 it gained +0.004 example-F1 on average over the three models on dev splits carved
 #: from the training data, most for BR-MLP (docs/DESIGN.md, section 5).
 DEFAULT_DROPOUT = 0.3
+
+#: What position p of MSDN's label axis carries (the ``relation`` option):
+#: ``"free"``, an embedding of label p read from the whole hidden vector (any position may
+#: hold any evidence, so the kernel sizes and the order carry no information), and
+#: ``"label"``, an embedding of label p's own head score alone
+#: (:class:`~msdn_numpy.nn.score_embedding.ScoreEmbedding`), so that a kernel of size k
+#: relates only labels at most k-1 positions apart. See docs/DESIGN.md.
+RELATIONS = ("free", "label")
+DEFAULT_RELATION = "free"
 
 
 class MultiLabelModel(Module):
@@ -126,8 +136,10 @@ class MSDN(MultiLabelModel):
 
         h = Dropout(ReLU(X W1 + b1))                   (N, E)     encoder
         g = h W_g + b_g                                (N, L)     label-wise head (as in BR-MLP)
-        Z = tanh(reshape((h A + a) B + c))             (N, d, L)  one d-dim embedding per label,
-                                                                  through a rank-r bottleneck
+        Z = tanh(reshape((h A + a) B + c))             (N, d, L)  relation="free": one d-dim embedding
+                                                                  per label, through a rank-r bottleneck
+        Z[:, :, p] = tanh(u_p g[:, p] + e_p)           (N, d, L)  relation="label": label p's own
+                                                                  score alone (ScoreEmbedding)
         F = ReLU(concat_k Conv1D_k(Z)), k in K         (N, |K| C, L)  'same' padding along the labels
         s = Conv1D_1(F)                                (N, 1, L)  shared read-out, starts at zero
         logits = g + s[:, 0, :]                        (N, L)
@@ -157,6 +169,11 @@ class MSDN(MultiLabelModel):
         Dropout after the encoder (0 disables it).
     padding_mode : {"zeros", "circular"}
         How the label axis is padded at its two ends.
+    relation : {"free", "label"}
+        What position p of the label axis carries: ``"free"`` (the default), an embedding
+        of label p read from the whole hidden vector h; ``"label"``, an embedding of label
+        p's own head score alone, so that a kernel of size k can only relate labels at most
+        k-1 positions apart (``rank`` is then unused). See :data:`RELATIONS`.
     label_perm : list of int, optional
         The label order (a permutation of ``range(L)``); identity by default.
         Compute it with :func:`msdn_numpy.dataio.label_orders.label_order`
@@ -200,6 +217,7 @@ class MSDN(MultiLabelModel):
         kernel_sizes: tuple[int, ...] = (1, 3, 5),
         dropout: float = DEFAULT_DROPOUT,
         padding_mode: str = "zeros",
+        relation: str = DEFAULT_RELATION,
         label_perm: list[int] | None = None,
         label_order: str | None = None,
         seed: int = 0,
@@ -212,12 +230,14 @@ class MSDN(MultiLabelModel):
         kernel_sizes = tuple(int(k) for k in kernel_sizes)
         if len(set(kernel_sizes)) != len(kernel_sizes):
             raise ValueError(f"MSDN: kernel_sizes must be distinct (one scale each), got {kernel_sizes}")
+        if relation not in RELATIONS:
+            raise ValueError(f"MSDN: relation must be one of {', '.join(RELATIONS)}, got {relation!r}")
         if label_order is None:
             label_order = "given" if label_perm is None else "custom"
         super().__init__(
             dict(
                 D=D, L=L, hidden=hidden, embed_dim=embed_dim, rank=rank, channels=channels,
-                kernel_sizes=list(kernel_sizes), dropout=dropout, padding_mode=padding_mode,
+                kernel_sizes=list(kernel_sizes), dropout=dropout, padding_mode=padding_mode, relation=relation,
                 label_perm=perm.tolist(), label_order=label_order, seed=seed,
             )
         )  # fmt: skip
@@ -226,12 +246,16 @@ class MSDN(MultiLabelModel):
         self.inverse = np.argsort(perm)
         self.hidden, self.embed_dim, self.rank, self.channels = hidden, embed_dim, rank, channels
         self.kernel_sizes = kernel_sizes
+        self.relation = relation
         # Encoder and head first, drawn exactly as BRMLP draws its own: same seed, same weights.
         self.encoder = _encoder(D, hidden, dropout, rng)
         self.head = Linear(hidden, L, rng=rng)
-        self.embed = Sequential(
-            Linear(hidden, rank, rng=rng), Linear(rank, embed_dim * L, rng=rng), Reshape(embed_dim, L), Tanh()
-        )
+        if relation == "free":
+            self.embed: Module = Sequential(
+                Linear(hidden, rank, rng=rng), Linear(rank, embed_dim * L, rng=rng), Reshape(embed_dim, L), Tanh()
+            )
+        else:  # position p holds a code of label perm[p]'s own score, nothing else
+            self.embed = ScoreEmbedding(L, embed_dim, rng=rng)
         # Every kernel size from one shared im2col matrix (nn.multiscale.MultiScaleConv1D: one product on
         # short label axes, one per kernel size on long ones); the same function, and the same
         # initial weights, as the readable version
@@ -256,20 +280,28 @@ class MSDN(MultiLabelModel):
         """``X (N, D)`` → logits ``(N, L)`` in the dataset's label order."""
         self._check_X(X)
         h = self.encoder.forward(X)  # (N, E)
-        Z = self.embed.forward(h)  # (N, d, L), label order = perm
+        g = self.head.forward(h)  # (N, L)
+        # (N, d, L), label order = perm: read from h ("free") or from each label's own score ("label")
+        Z = self.embed.forward(h if self.relation == "free" else g[:, self.perm])
         s = self.readout.forward(self.relations.forward(Z))  # (N, 1, L)
         self._cache = True
-        return self.head.forward(h) + s[:, 0, self.inverse]  # back to the dataset's order
+        return g + s[:, 0, self.inverse]  # back to the dataset's order
 
     def backward(self, dlogits: np.ndarray) -> np.ndarray:
         """``dlogits (N, L)`` → ``dX (N, D)``; fills every layer's gradients.
 
-        ``h`` feeds both the head and the embedding, so its gradient is the sum of the two.
+        ``"free"``: ``h`` feeds both the head and the embedding, so its gradient is the sum
+        of the two. ``"label"``: the head's score ``g`` feeds both the logits and the
+        embedding, so *its* gradient is the sum of the two.
         """
         self._cached()
         ds = dlogits[:, None, self.perm]  # (N, 1, L) in the convolution's order
         dZ = self.relations.backward(self.readout.backward(ds))
-        dh = self.head.backward(dlogits) + self.embed.backward(dZ)
+        if self.relation == "free":
+            dh = self.head.backward(dlogits) + self.embed.backward(dZ)
+        else:
+            dg = dlogits + self.embed.backward(dZ)[:, self.inverse]
+            dh = self.head.backward(dg)
         return self.encoder.backward(dh)
 
     def parameter_split(self) -> dict[str, int]:
@@ -284,9 +316,12 @@ class MSDN(MultiLabelModel):
         E, d, r, c, L = self.hidden, self.embed_dim, self.rank, self.channels, self.L
         rows = [("encoder", repr(layer), f"(N, {E})", layer.num_parameters()) for layer in self.encoder.layers]
         rows.append(("label-wise head", repr(self.head), f"(N, {L})", self.head.num_parameters()))
-        shapes = [f"(N, {r})", f"(N, {d * L})", f"(N, {d}, {L})", f"(N, {d}, {L})"]
-        for layer, shape in zip(self.embed.layers, shapes):
-            rows.append(("label embedding", repr(layer), shape, layer.num_parameters()))
+        if self.relation == "free":
+            shapes = [f"(N, {r})", f"(N, {d * L})", f"(N, {d}, {L})", f"(N, {d}, {L})"]
+            for layer, shape in zip(self.embed.layers, shapes):
+                rows.append(("label embedding", repr(layer), shape, layer.num_parameters()))
+        else:
+            rows.append(("label embedding", repr(self.embed) + " of g", f"(N, {d}, {L})", self.embed.num_parameters()))
         fused = self.relations.layers[0]
         rows.append(("relation block", repr(fused), f"(N, {c * len(self.kernel_sizes)}, {L})", 0))
         for k in self.kernel_sizes:

@@ -68,6 +68,32 @@ def test_compare_writes_a_table_and_json(tmp_path, capsys):
     assert all(set(r["metrics"]) == set(METRIC_NAMES) for r in runs)
 
 
+def test_compare_ablation_on_synthetic_scales_records_its_configs(tmp_path, capsys):
+    """The mechanism's protocol: every ablation record carries its kernel sizes, order and relation,
+    and the report gives the per-label accuracy of the rule labels by distance."""
+    out_json = tmp_path / "runs.json"
+    args = ["compare", "--datasets", "synthetic-scales", "--seeds", "1", "--epochs", "1", "--hidden", "8",
+            "--models", "msdn", "br", "--ablation", "--relation", "label", "--label-order", "given",
+            "--metric", "subset_accuracy", "--json", str(out_json)]  # fmt: skip
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "paired by seed (subset_accuracy" in out
+    assert "| model | drivers | rules at s=1 | rules at s=2 | rules at s=4 |" in out
+    runs = {r["variant"]: r for r in json.loads(out_json.read_text())}
+    expected = {
+        "msdn": ([1, 3, 5], "given", "label"),
+        "msdn K=(1,)": ([1], "given", "label"),
+        "msdn K=(1, 3, 5, 9)": ([1, 3, 5, 9], "given", "label"),
+        "msdn order=random": ([1, 3, 5], "random", "label"),
+        "msdn relation=free": ([1, 3, 5], "given", "free"),
+    }
+    for variant, (ks, order, relation) in expected.items():
+        c = runs[variant]["config"]
+        assert (c["kernel_sizes"], c["label_order"], c["relation"]) == (ks, order, relation), variant
+    assert "msdn order=given" not in runs and "msdn relation=label" not in runs  # those are "msdn" itself
+    assert len(runs["msdn"]["label_accuracy"]) == 28 and "label_accuracy" not in runs.get("sk-br-lr", {})
+
+
 def test_info_on_synthetic_and_benchmark(capsys, data_dir):
     assert main(["info", "synthetic"]) == 0
     assert "L" in capsys.readouterr().out

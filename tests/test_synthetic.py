@@ -22,6 +22,7 @@ from msdn_numpy.dataio.synthetic import (
 )
 
 FILES = ("synthetic-train.arff", "synthetic-test.arff", "synthetic.xml")
+SCALES_FILES = ("synthetic-scales-train.arff", "synthetic-scales-test.arff", "synthetic-scales.xml")
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +53,7 @@ def test_fewer_rows_are_a_prefix_of_more_rows():
 def test_regenerating_gives_byte_identical_files(tmp_path, capsys):
     synthetic.main(["--out", str(tmp_path), "--seed", "0"])
     assert "wrote" in capsys.readouterr().out
-    for name in FILES:
+    for name in FILES + SCALES_FILES:
         assert (tmp_path / name).read_bytes() == (DATA_DIR / name).read_bytes(), name
 
 
@@ -161,3 +162,66 @@ def test_generate_rejects_bad_arguments():
         generate(10, flip_rate=0.7)
     with pytest.raises(ValueError, match="margin"):
         generate(10, margin=-0.1)
+
+
+# -- synthetic-scales --------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def scales():
+    return load_dataset("synthetic-scales")
+
+
+def test_scales_generate_is_deterministic():
+    a, b, c = (
+        synthetic.generate_scales(300, seed=5),
+        synthetic.generate_scales(300, seed=5),
+        synthetic.generate_scales(300, seed=6),
+    )
+    np.testing.assert_array_equal(a.X, b.X)
+    np.testing.assert_array_equal(a.Y, b.Y)
+    assert not np.array_equal(a.X, c.X)
+
+
+def test_scales_files_hold_what_generate_returns(scales):
+    train, test = scales
+    full = synthetic.generate_scales(synthetic.SCALES_N_TRAIN + synthetic.SCALES_N_TEST, seed=0)
+    np.testing.assert_array_equal(np.vstack([train.X, test.X]), full.X)
+    np.testing.assert_array_equal(np.vstack([train.Y, test.Y]), full.Y)
+    assert (train.n_samples, test.n_samples) == (400, 1000)
+    assert (train.n_features, train.n_labels) == (28, 28)
+    assert train.name == "synthetic-scales"
+
+
+def test_scales_rules_hold_on_every_row(scales):
+    """Drivers are the sign of their one feature (with the margin); rules the XOR of their parents."""
+    X = np.vstack([scales[0].X, scales[1].X])
+    Y = np.vstack([scales[0].Y, scales[1].Y])
+    n_rules = {1: 0, 2: 0, 4: 0}
+    for j, rule, parents in synthetic.SCALES_RULES:
+        if rule == "driver":
+            f = parents[0]
+            np.testing.assert_array_equal(Y[:, j], (X[:, f] > 0).astype(np.uint8))
+            assert np.abs(X[:, f]).min() >= synthetic.SCALES_MARGIN - 1e-4
+        else:
+            a, b = parents
+            assert rule == "xor" and synthetic.SCALES_RULES[a][1] == synthetic.SCALES_RULES[b][1] == "driver"
+            s = synthetic.scales_distance(j)
+            assert (a, b) == (j - s, j + s)  # the same distance on either side, in the file order
+            np.testing.assert_array_equal(Y[:, j], Y[:, a] ^ Y[:, b])
+            n_rules[s] += 1
+    assert n_rules == {1: 4, 2: 4, 4: 1}
+    assert 0.4 < Y.mean() < 0.6  # every label is balanced (drivers by symmetry, XOR of two balanced bits)
+
+
+def test_scales_loads_by_name_everywhere(tmp_path, scales):
+    from msdn_numpy.tools.cli import main
+
+    assert main(["info", "synthetic-scales"]) == 0
+    out = tmp_path / "run.json"
+    args = ["train", "--dataset", "synthetic-scales", "--epochs", "2", "--relation", "label", "--label-order", "given"]
+    assert main(args + ["--quiet", "--json", str(out)]) == 0
+    import json
+
+    record = json.loads(out.read_text())
+    assert record["dataset"] == "synthetic-scales"
+    assert (record["config"]["relation"], record["config"]["label_order"]) == ("label", "given")
+    assert record["config"]["D"] == record["config"]["L"] == 28

@@ -15,6 +15,9 @@ from msdn_numpy.dataio.arff_io import load_arff
 from msdn_numpy.dataio.datasets import DataError, Dataset, _note, first_difference
 from msdn_numpy.dataio.preprocessing import DEFAULT_TEST_FRACTION, train_test_split
 
+#: The bundled synthetic datasets, loaded by name from DATA_DIR (``NAME-train.arff``,
+#: ``NAME-test.arff``, ``NAME.xml``; written by :mod:`msdn_numpy.dataio.synthetic`).
+SYNTHETIC_NAMES = ("synthetic", "synthetic-scales")
 #: The repository's ``data/`` folder, home of the bundled synthetic dataset.
 DATA_DIR = Path(__file__).resolve().parent.parent.parent / "data"
 
@@ -176,7 +179,8 @@ def load_benchmark(name: str, data_dir: str | Path | None = None) -> tuple[Datas
     raise FileNotFoundError(
         f"dataset {name!r} not found in {folder}: looked for {train_path.name} + "
         f"{test_path.name} (+ {xml_path.name}), or {whole_path.name}. Places (the first given is used): "
-        f"{_places_text(data_dir)}. Check the name (bundled: {', '.join(BUNDLED_BENCHMARKS)}, and 'synthetic') "
+        f"{_places_text(data_dir)}. Check the name (bundled: {', '.join(BUNDLED_BENCHMARKS)}, "
+        f"and {', '.join(repr(n) for n in SYNTHETIC_NAMES)}) "
         f"and the folder (MULAN files: {MULAN_URL})"
     )
 
@@ -187,7 +191,8 @@ def load_dataset(spec: str | Path, data_dir: str | Path | None = None) -> tuple[
     Parameters
     ----------
     spec : str or Path
-        * ``"synthetic"``: the dataset bundled in the repository's ``data/`` folder;
+        * ``"synthetic"`` or ``"synthetic-scales"``: a dataset bundled in the repository's
+          ``data/`` folder (:data:`SYNTHETIC_NAMES`);
         * a path ending in ``-train.arff``: it and its ``-test.arff`` sibling;
         * another ``.arff`` path: that file, split by ``train_test_split(seed=0)``;
         * anything else: a benchmark name for :func:`load_benchmark`.
@@ -195,8 +200,8 @@ def load_dataset(spec: str | Path, data_dir: str | Path | None = None) -> tuple[
         Folder of the benchmark files (else ``$MSDN_DATA``, else the bundled
         ``data/mulan``: :func:`resolve_data_dir`).
     """
-    if str(spec) == "synthetic":
-        spec = DATA_DIR / "synthetic-train.arff"
+    if str(spec) in SYNTHETIC_NAMES:
+        spec = DATA_DIR / f"{spec}-train.arff"
         if not spec.exists():
             raise FileNotFoundError(
                 f"the bundled synthetic dataset is not in {DATA_DIR}; install msdn_numpy from its "

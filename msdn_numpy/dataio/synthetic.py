@@ -204,6 +204,94 @@ def generate(n_samples: int, seed: int = 0, flip_rate: float = FLIP_RATE, margin
     return Dataset(X, Y, feature_names(), label_names(), "synthetic")
 
 
+# --------------------------------------------------------------------------------------
+# synthetic-scales: relations at distances 1, 2 and 4, and few training rows
+# --------------------------------------------------------------------------------------
+#: synthetic-scales: rows in the bundled files (few train rows, so that a model has to
+#: share what it learns across labels; many test rows, so that accuracy is measured well).
+SCALES_N_TRAIN, SCALES_N_TEST = 400, 1000
+#: synthetic-scales: a driver's feature is drawn as ``±(SCALES_MARGIN + |z|)``, z ~ N(0, 1).
+SCALES_MARGIN = 0.5
+#: synthetic-scales: the rule labels, label index -> its two parent drivers, at distance s on
+#: either side: s = 1 (labels 1, 3, 5, 7), s = 2 (11, 12, 15, 16) and s = 4 (23). Every
+#: other label of the 28 is a driver.
+SCALES_XOR: dict[int, tuple[int, int]] = {
+    1: (0, 2), 3: (2, 4), 5: (4, 6), 7: (6, 8),
+    11: (9, 13), 12: (10, 14), 15: (13, 17), 16: (14, 18),
+    23: (19, 27),
+}  # fmt: skip
+SCALES_LABELS = 28
+#: synthetic-scales: every label's rule, in file order, as in :data:`RULES`: a driver's
+#: parent is its one feature (drivers take features 0..18 in order), a rule's parents are
+#: label indices.
+SCALES_RULES: list[tuple[int, str, tuple[int, ...]]] = []
+for _j in range(SCALES_LABELS):
+    if _j in SCALES_XOR:
+        SCALES_RULES.append((_j, "xor", SCALES_XOR[_j]))
+    else:
+        SCALES_RULES.append((_j, "driver", (sum(1 for _, r, _ in SCALES_RULES if r == "driver"),)))
+del _j
+#: synthetic-scales: features, one per driver (19), then 9 features that feed no label.
+SCALES_FEATURES = 28
+
+
+def scales_distance(j: int) -> int:
+    """The distance s of label j's rule in synthetic-scales (0 for a driver)."""
+    _, rule, parents = SCALES_RULES[j]
+    return 0 if rule == "driver" else (parents[1] - parents[0]) // 2
+
+
+def generate_scales(n_samples: int, seed: int = 0) -> Dataset:
+    """Draw ``n_samples`` rows of synthetic-scales (see data/README.md for the table).
+
+    1. ``x ~ N(0, I_28)``; each of the 19 driver features is then moved away from 0,
+       ``x_f = sign(z) (SCALES_MARGIN + |z|)``; features 19..27 feed no label. Rounded
+       to 4 decimals.
+    2. Driver label: ``y = 1[x_f > 0]`` (one feature each: easy for every model).
+    3. Rule label: the XOR of its two parent drivers, at the same distance s in {1, 2, 4}
+       on either side of it in the file order. XOR has no linear signal in any feature,
+       so a model that learns it from x must find the pair among 28 features from 400
+       rows; through the parents' own scores it is a 2-input XOR.
+    """
+    if n_samples < 1:
+        raise ValueError(f"n_samples={n_samples} must be at least 1")
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n_samples, SCALES_FEATURES))
+    drivers = [(j, p[0]) for j, rule, p in SCALES_RULES if rule == "driver"]
+    cols = [f for _, f in drivers]
+    X[:, cols] = np.sign(X[:, cols]) * (SCALES_MARGIN + np.abs(X[:, cols]))
+    X = np.round(X, 4)
+    Y = np.zeros((n_samples, len(SCALES_RULES)), dtype=np.uint8)
+    for j, f in drivers:
+        Y[:, j] = X[:, f] > 0
+    for j, rule, parents in SCALES_RULES:
+        if rule != "driver":
+            Y[:, j] = apply_rule(rule, Y[:, list(parents)].T)
+    names = [f"y{j:02d}" for j in range(len(SCALES_RULES))]
+    return Dataset(X, Y, [f"x{i:02d}" for i in range(SCALES_FEATURES)], names, "synthetic-scales")
+
+
+def write_scales_files(out: str | Path = DATA_DIR, seed: int = 0) -> list[Path]:
+    """Write ``synthetic-scales-train.arff``, ``-test.arff`` and ``synthetic-scales.xml``."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    ds = generate_scales(SCALES_N_TRAIN + SCALES_N_TEST, seed)
+    comments = [
+        "Synthetic multi-label data of msdn_numpy with label rules at distances 1, 2 and 4: see data/README.md.",
+        f"Regenerate: python -m msdn_numpy.dataio.synthetic --seed {seed}",
+        f"Labels y00..y{ds.n_labels - 1:02d} are the last {ds.n_labels} attributes.",
+    ]
+    parts = {"train": np.arange(SCALES_N_TRAIN), "test": np.arange(SCALES_N_TRAIN, SCALES_N_TRAIN + SCALES_N_TEST)}
+    paths = []
+    for part, rows in parts.items():
+        subset = Dataset(ds.X[rows], ds.Y[rows], ds.feature_names, ds.label_names, ds.name)
+        paths.append(out / f"synthetic-scales-{part}.arff")
+        write_arff(subset, paths[-1], f"synthetic-scales-{part}", comments)
+    paths.append(out / "synthetic-scales.xml")
+    write_xml(ds.label_names, paths[-1])
+    return paths
+
+
 def _format_number(value: float) -> str:
     """Fixed 4-decimal text, with '-0.0000' written as '0.0000'."""
     text = f"{value:.4f}"
@@ -276,7 +364,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=DATA_DIR, help=f"output folder (default: {DATA_DIR})")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0, the bundled files)")
     args = parser.parse_args(argv)
-    for path in write_files(args.out, args.seed):
+    for path in write_files(args.out, args.seed) + write_scales_files(args.out, args.seed):
         print(f"wrote {path}")
 
 

@@ -23,10 +23,10 @@ import numpy as np
 import msdn_numpy.compare as compare
 import msdn_numpy.tools.persist as persist
 from msdn_numpy.dataio.arff_io import load_arff
-from msdn_numpy.dataio.benchmarks import DATA_DIR, load_dataset, resolve_data_dir
+from msdn_numpy.dataio.benchmarks import DATA_DIR, SYNTHETIC_NAMES, load_dataset, resolve_data_dir
 from msdn_numpy.dataio.datasets import DataError, summary_table
 from msdn_numpy.metrics import METRIC_NAMES
-from msdn_numpy.models import DEFAULT_LABEL_ORDER, MODELS
+from msdn_numpy.models import DEFAULT_LABEL_ORDER, DEFAULT_RELATION, MODELS, RELATIONS
 from msdn_numpy.train import SELECTION_METRICS, THRESHOLD_MODES, TrainConfig, TrainedModel, config_dict, train_model
 from msdn_numpy.util.files import OutputError, atomic_write, check_output, write_text
 from msdn_numpy.util.progress import Progress
@@ -42,6 +42,7 @@ MSDN_ONLY = (
     ("channels", "--channels"),
     ("label_order", "--label-order"),
     ("padding_mode", "--padding-mode"),
+    ("relation", "--relation"),
 )
 SIZE = persist.SIZE_LIMITS
 
@@ -118,8 +119,8 @@ def _dataset_inputs(spec: str, data_dir: str | None) -> list[tuple[str, Path]]:
     path = Path(spec)
     if (os.sep in spec or spec.lower().endswith(".arff")) and path.is_dir():
         raise DataError(f"{spec} is a folder; pass a dataset name (e.g. emotions) and the folder as --data-dir {spec}")
-    if spec == "synthetic":
-        paths = [DATA_DIR / name for name in ("synthetic-train.arff", "synthetic-test.arff", "synthetic.xml")]
+    if spec in SYNTHETIC_NAMES:
+        paths = [DATA_DIR / f"{spec}{end}" for end in ("-train.arff", "-test.arff", ".xml")]
     elif spec.lower().endswith(".arff"):
         stem = path.name[: -len(".arff")].removesuffix("-train").removesuffix("-test")
         paths = [path] + [path.with_name(stem + end) for end in ("-train.arff", "-test.arff", ".arff", ".xml")]
@@ -260,11 +261,15 @@ def cmd_compare(args: argparse.Namespace) -> int:
     variants: list[tuple[str, str, dict[str, Any]]] = [(k, k, model_kwargs(args, k)) for k in args.models]
     if args.ablation:
         base = model_kwargs(args, "msdn")
-        for ks in ([1], [3], [5]):
-            variants.append((f"msdn K={tuple(ks)}", "msdn", {**base, "kernel_sizes": tuple(ks)}))
+        for ks in ([1], [3], [5], [1, 3, 5, 9]):
+            if tuple(ks) != tuple(base.get("kernel_sizes", ())):
+                variants.append((f"msdn K={tuple(ks)}", "msdn", {**base, "kernel_sizes": tuple(ks)}))
         for order in LABEL_ORDERS:
             if order != base.get("label_order", DEFAULT_LABEL_ORDER):
                 variants.append((f"msdn order={order}", "msdn", {**base, "label_order": order}))
+        for relation in RELATIONS:
+            if relation != base.get("relation", DEFAULT_RELATION):
+                variants.append((f"msdn relation={relation}", "msdn", {**base, "relation": relation}))
     if args.peers:
         variants += [(peer, peer, {}) for peer in compare.PEERS]
     for name in args.datasets:  # load (and check) every dataset before the first training
@@ -277,7 +282,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     )
     progress = Progress(len(jobs), "compare")
     records = compare.run_jobs(jobs, n_jobs=args.jobs, progress=progress)
-    print(compare.report(records))
+    print(compare.report(records, metric=args.metric))
     if args.json:
         write_text(args.json, json.dumps(records, indent=2) + "\n")
         print(f"\n{len(records)} runs written to {args.json}")
@@ -372,7 +377,7 @@ def _add_data(p: argparse.ArgumentParser, default: str | None = "synthetic") -> 
     p.add_argument(
         "--dataset",
         default=default,
-        help="benchmark name (emotions, yeast, ...), 'synthetic' (bundled), "
+        help="benchmark name (emotions, yeast, ...), 'synthetic' or 'synthetic-scales' (bundled), "
         "or a *-train.arff path (default: %(default)s)",
     )
     p.add_argument("--data-dir", default=None, help=DATA_DIR_HELP)
@@ -409,6 +414,13 @@ def _add_training(p: argparse.ArgumentParser, msdn_only: str) -> None:
     )
     g.add_argument(
         "--padding-mode", choices=("zeros", "circular"), help=f"MSDN padding of the label axis ({msdn_only})"
+    )
+    g.add_argument(
+        "--relation",
+        choices=RELATIONS,
+        help="what MSDN's label axis carries: 'free', an embedding of each label read from the whole "
+        "hidden vector (the default), or 'label', a code of each label's own score alone, so that a "
+        f"kernel of size k relates only labels at most k-1 positions apart ({msdn_only})",
     )
     t = p.add_argument_group("training (defaults: see TrainConfig)")
     t.add_argument("--epochs", type=int_in(1, 100_000), help="maximum epochs (early stopping on validation)")
@@ -465,9 +477,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seeds", type=int_in(1, 1000), default=5, help="number of seeds n >= 1 (seeds 0, 1, ..., n-1)")
     p.add_argument("--models", nargs="+", choices=tuple(MODELS), default=list(MODELS))
     p.add_argument(
+        "--metric",
+        choices=compare.TABLE_METRICS,
+        default="example_f1",
+        help="the metric of the paired tables and of the claim (default: %(default)s)",
+    )
+    p.add_argument(
         "--ablation",
         action="store_true",
-        help="also MSDN with one kernel size (1, 3, 5) and with the other label orders",
+        help="also MSDN with one kernel size (1, 3, 5), with K = 1 3 5 9, with the other label orders "
+        "and with the other --relation",
     )
     p.add_argument(
         "--peers",
@@ -492,7 +511,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("info", help="statistics of a dataset")
-    p.add_argument("dataset", help="benchmark name, 'synthetic', or an ARFF path")
+    p.add_argument("dataset", help="benchmark name, 'synthetic', 'synthetic-scales', or an ARFF path")
     p.add_argument("--data-dir", default=None, help=DATA_DIR_HELP)
     p.set_defaults(func=cmd_info)
 

@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from msdn_numpy.dataio.preprocessing import Standardizer
-from msdn_numpy.models import MODELS, build_model
+from msdn_numpy.models import MODELS, RELATIONS, build_model
 from msdn_numpy.train import TrainedModel
 from msdn_numpy.util.files import atomic_write
 
@@ -242,6 +242,7 @@ def _check_config(path: Path, kind: str, config: Any, n_features: int, n_labels:
             "a number in [0, 1)",
         ),
         "padding_mode": (lambda v: v in ("zeros", "circular"), "'zeros' or 'circular'"),
+        "relation": (lambda v: v in RELATIONS, " or ".join(repr(r) for r in RELATIONS)),
         "label_perm": (
             lambda v: isinstance(v, list) and all(type(i) is int for i in v) and sorted(v) == list(range(n_labels)),
             f"a permutation of 0..{n_labels - 1}",
@@ -262,13 +263,15 @@ def _min_parameters(kind: str, config: dict[str, Any]) -> int:
     """A lower bound on the parameter count of the model ``config`` describes, without building it.
 
     Counts only the weight matrices every such model has: the encoder's ``D × hidden``,
-    MSDN's label embedding ``hidden × r + r × d L`` and convolutions ``c d k``, the
+    MSDN's label embedding (``hidden × r + r × d L`` read from h, ``2 d L`` from each
+    label's own score) and convolutions ``c d k``, the
     LSTM's ``8 hidden²``. Missing entries take the constructor's defaults.
     """
     defaults = {k: p.default for k, p in inspect.signature(MODELS[kind]).parameters.items() if p.default is not p.empty}
     c = {**defaults, **config}
     h, d, r = c.get("hidden", 1), c.get("embed_dim", 0), c.get("rank", 0)
-    n = c["D"] * h + h * r + r * d * c["L"] + c.get("channels", 0) * d * sum(c.get("kernel_sizes", []))
+    embed = 2 * d * c["L"] if c.get("relation") == "label" else h * r + r * d * c["L"]
+    n = c["D"] * h + embed + c.get("channels", 0) * d * sum(c.get("kernel_sizes", []))
     if kind == "rnn":
         n += 8 * h * h
     return int(n)
