@@ -1,0 +1,106 @@
+"""The package's layers import one way, from the bottom up (the README's package section).
+
+Every ``import msdn_numpy.X`` / ``from msdn_numpy.X import`` in the package (also those
+inside functions) is read from the source with :mod:`ast`; a module may import its own
+layer or a layer below it, never one above.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import msdn_numpy
+
+PACKAGE = Path(msdn_numpy.__file__).parent
+
+#: Bottom to top. A module's layer is its subpackage, or the module itself at the top level.
+LAYERS = ["util", "dataio", "nn", "models", "metrics", "train", "compare", "course", "tools"]
+
+
+def layer_of(module: str) -> str | None:
+    """``msdn_numpy.nn.conv`` -> ``nn``; ``msdn_numpy.models`` -> ``models``; the package root -> None."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[0] == "msdn_numpy" else None
+
+
+def module_name(path: Path) -> str:
+    rel = path.relative_to(PACKAGE.parent).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def imports_of(path: Path) -> list[tuple[int, str]]:
+    """Every msdn_numpy module ``path`` imports, with its line."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, a.name) for a in node.names if a.name.startswith("msdn_numpy")]
+        elif isinstance(node, ast.ImportFrom):
+            assert node.level == 0, f"{path}:{node.lineno}: relative import; write msdn_numpy.<layer>.<module>"
+            if node.module and node.module.startswith("msdn_numpy"):
+                if node.module == "msdn_numpy":  # from msdn_numpy import X: X may be a subpackage
+                    found += [(node.lineno, f"msdn_numpy.{a.name}") for a in node.names]
+                else:
+                    found.append((node.lineno, node.module))
+    return found
+
+
+def rank(target: str) -> float:
+    """The height of an imported module. ``from msdn_numpy import gradcheck`` imports the package
+    root, which imports ``models`` and ``nn``: it sits just above ``models``."""
+    layer = layer_of(target)
+    return LAYERS.index(layer) if layer in LAYERS else LAYERS.index("models") + 0.5
+
+
+def upward_imports() -> list[str]:
+    bad = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        name = module_name(path)
+        if name in ("msdn_numpy", "msdn_numpy.__main__"):  # the root re-exports the public API
+            continue
+        mine = layer_of(name)
+        assert mine in LAYERS, f"{path}: layer {mine!r} is not in LAYERS; add it where it belongs"
+        for line, target in imports_of(path):
+            if rank(target) > LAYERS.index(mine):
+                where = layer_of(target) if layer_of(target) in LAYERS else "the package root"
+                bad.append(f"{path.relative_to(PACKAGE.parent)}:{line} ({mine}) imports {target} ({where})")
+    return bad
+
+
+def test_no_module_imports_a_layer_above_its_own():
+    assert upward_imports() == []
+
+
+def test_every_module_sits_in_a_known_layer():
+    layers = {layer_of(module_name(p)) for p in PACKAGE.rglob("*.py")} - {None, "__main__"}
+    assert all(p.is_dir() == (p.name in ("util", "dataio", "nn", "course", "tools")) for p in PACKAGE.iterdir()
+               if p.name in LAYERS or p.is_dir() and p.name != "__pycache__")  # fmt: skip
+    assert layers == set(LAYERS)
+
+
+def test_the_checker_catches_an_upward_import(tmp_path, monkeypatch):
+    """The test can fail: a module of nn/ that imports the trainer is reported."""
+    fake = tmp_path / "msdn_numpy"
+    (fake / "nn").mkdir(parents=True)
+    (fake / "__init__.py").write_text("")
+    (fake / "nn" / "__init__.py").write_text("")
+    (fake / "nn" / "bad.py").write_text("def f():\n    from msdn_numpy.train import train_model\n")
+    (fake / "nn" / "root.py").write_text("from msdn_numpy import gradcheck\n")
+    (fake / "nn" / "fine.py").write_text("import msdn_numpy.util.files\nfrom msdn_numpy.nn import layers\n")
+    monkeypatch.setattr(sys.modules[__name__], "PACKAGE", fake)
+    assert upward_imports() == [
+        "msdn_numpy/nn/bad.py:2 (nn) imports msdn_numpy.train (train)",
+        "msdn_numpy/nn/root.py:1 (nn) imports msdn_numpy.gradcheck (the package root)",
+    ]
+
+
+def test_the_scan_sees_the_real_imports():
+    models = imports_of(PACKAGE / "models.py")
+    assert any(t == "msdn_numpy.nn.multiscale" for _, t in models)
+    cli = [t for _, t in imports_of(PACKAGE / "tools" / "cli.py")]
+    assert "msdn_numpy.course.gradebook" in cli or any(t.startswith("msdn_numpy.course") for t in cli)
