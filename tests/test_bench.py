@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from msdn_numpy.models import MSDN
-from msdn_numpy.tools import bench
+from msdn_numpy.tools.bench import common, conv, epoch, run, torch_twin
 from msdn_numpy.util import timing
 from msdn_numpy.util.threads import get_blas_threads, set_blas_threads
 
@@ -33,7 +33,7 @@ def quick_run(tmp_path_factory):
     before = get_blas_threads()
     set_blas_threads(2)  # the bench sets its own count (1 here) and restores this one
     try:
-        code = bench.run_bench(
+        code = run.run_bench(
             quick=True, json_path=out / "bench.json", data_dir=None,
             figures_dir=out / "figures", threads=1, log=lines.append,
         )  # fmt: skip
@@ -64,17 +64,17 @@ def test_json_has_the_documented_keys(quick_run) -> None:
 def test_every_conv_row_is_there(quick_run) -> None:
     result, text, _ = quick_run
     pairs = _pairs(result)
-    for K in bench.CONV_KS:
-        for L in bench.CONV_LS:
-            name = bench.conv_name(bench.CONV_N, bench.CONV_C_IN, bench.CONV_C_OUT, K, L)
+    for K in common.CONV_KS:
+        for L in common.CONV_LS:
+            name = conv.conv_name(common.CONV_N, common.CONV_C_IN, common.CONV_C_OUT, K, L)
             assert {(name, "naive"), (name, "im2col"), (name, "torch")} <= pairs, name
-    large = bench.conv_name(**bench.LARGE_QUICK)
+    large = conv.conv_name(**common.LARGE_QUICK)
     assert {(large, "im2col"), (large, "torch")} <= pairs
     by_key = {(r["name"], r["contender"]): r for r in result["rows"]}
     for (name, contender), row in by_key.items():  # every fast conv row is bounded by a ceiling measured with it
         if name.startswith("conv1d") and contender in ("im2col", "torch"):
             assert row["gflops"] > 0 and row["ceiling_gflops"] > 0
-    k5 = bench.conv_name(bench.CONV_N, bench.CONV_C_IN, bench.CONV_C_OUT, 5, 53)
+    k5 = conv.conv_name(common.CONV_N, common.CONV_C_IN, common.CONV_C_OUT, 5, 53)
     assert by_key[(k5, "naive")]["ratio_vs"] == "im2col"  # naive/im2col
     assert by_key[(k5, "im2col")]["ratio_vs"] == "torch"  # im2col/torch
     assert "scaled" in by_key[(k5, "naive")]["note"]  # the output says naive was scaled
@@ -84,16 +84,16 @@ def test_every_conv_row_is_there(quick_run) -> None:
 def test_block_and_large_label_rows(quick_run) -> None:
     result, text, _ = quick_run
     rows = {(r["name"], r["contender"]): r for r in result["rows"]}
-    block = bench.block_name(**bench.msdn_block_shape(), L=14)
+    block = conv.block_name(**conv.msdn_block_shape(), L=14)
     assert rows[(block, "fused")]["ratio_vs"] == "separate" and (block, "separate") in rows
     assert rows[(block, "fused")]["note"] == "path: one-product"  # the path MSDN takes at yeast's batch
     assert "(one-product)" in text
-    for L in bench.LABEL_SETS_QUICK:
-        name = f"msdn epoch random N={bench.LABEL_SETS_N_QUICK} L={L}"
+    for L in common.LABEL_SETS_QUICK:
+        name = f"msdn epoch random N={common.LABEL_SETS_N_QUICK} L={L}"
         for contender in ("numpy", "numpy branches", "torch"):
             assert rows[(name, contender)]["bytes"] > 0  # peak memory of one epoch, for torch too
         assert rows[(name, "numpy")]["ratio_vs"] == "torch"
-        assert rows[(f"label order cooccurrence N={bench.LABEL_SETS_N_QUICK} L={L}", "numpy")]["seconds"] > 0
+        assert rows[(f"label order cooccurrence N={common.LABEL_SETS_N_QUICK} L={L}", "numpy")]["seconds"] > 0
     assert "[4] Large label sets" in text
 
 
@@ -137,9 +137,9 @@ def test_torch_msdn_same_parameters_and_outputs(kwargs) -> None:
     torch = pytest.importorskip("torch", reason="PyTorch is the oracle of this test")
     rng = np.random.default_rng(0)
     model = MSDN(11, 7, seed=3, **kwargs).to(np.float32)
-    tm = bench.build_torch_msdn(model, torch)
+    tm = torch_twin.build_torch_msdn(model, torch)
     X = rng.standard_normal((9, 11)).astype(np.float32)
-    checks = bench.check_torch_msdn(model, tm, X, torch)
+    checks = torch_twin.check_torch_msdn(model, tm, X, torch)
     assert checks["torch_params"] == checks["numpy_params"] == model.num_parameters()
     assert checks["forward_max_abs_diff"] < 1e-5
 
@@ -147,15 +147,15 @@ def test_torch_msdn_same_parameters_and_outputs(kwargs) -> None:
 def test_contenders_without_torch_run() -> None:
     """Without PyTorch only the NumPy contenders exist, and they run."""
     rng = np.random.default_rng(0)
-    fns, checks = bench._epoch_contenders(rng.standard_normal((40, 5)), rng.random((40, 6)) < 0.3, torch=None)
+    fns, checks = epoch._epoch_contenders(rng.standard_normal((40, 5)), rng.random((40, 6)) < 0.3, torch=None)
     assert set(fns) == {"numpy"} and checks == {}
-    fns, _ = bench._epoch_contenders(rng.standard_normal((40, 5)), rng.random((40, 6)) < 0.3, None, branches=True)
+    fns, _ = epoch._epoch_contenders(rng.standard_normal((40, 5)), rng.random((40, 6)) < 0.3, None, branches=True)
     assert set(fns) == {"numpy", "numpy branches"}
     assert np.isfinite(fns["numpy branches"]())
     assert np.isfinite(fns["numpy"]())
-    conv = bench._conv_contenders(4, 3, 2, 3, 6, n_naive=1, torch=None)
-    assert set(conv) == {"im2col", "naive"}
-    for f in conv.values():
+    convs = conv._conv_contenders(4, 3, 2, 3, 6, n_naive=1, torch=None)
+    assert set(convs) == {"im2col", "naive"}
+    for f in convs.values():
         f()
 
 
@@ -181,10 +181,10 @@ def test_short_calls_are_repeated_within_a_sample(monkeypatch) -> None:
 
 def test_loglog_slope_and_interleaving() -> None:
     x = [6, 14, 53, 174]
-    assert bench.loglog_slope(x, [3.0 * v for v in x]) == pytest.approx(1.0)
-    assert bench.loglog_slope(x, [v**2 for v in x]) == pytest.approx(2.0)
+    assert timing.loglog_slope(x, [3.0 * v for v in x]) == pytest.approx(1.0)
+    assert timing.loglog_slope(x, [v**2 for v in x]) == pytest.approx(2.0)
     calls: list[str] = []
-    med = bench.interleaved_medians(
+    med = timing.interleaved_medians(
         {"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}, {"a": 3, "b": 1}, no_warmup=("b",)
     )
     assert set(med) == {"a", "b"}
@@ -211,7 +211,7 @@ def test_msdn_with_separate_branches_is_the_same_function(kwargs) -> None:
     rng = np.random.default_rng(1)
     model = MSDN(11, 7, seed=3, label_perm=[3, 0, 6, 1, 5, 2, 4], **kwargs)
     model.readout.params["W"][...] = rng.standard_normal(model.readout.params["W"].shape)  # not the zero init
-    twin = bench.branches_msdn(model)
+    twin = epoch.branches_msdn(model)
     assert twin is not None and twin.num_parameters() == model.num_parameters()
     X = rng.standard_normal((9, 11))
     model.eval(), twin.eval()
@@ -225,14 +225,14 @@ def test_msdn_with_separate_branches_is_the_same_function(kwargs) -> None:
 # -- impossible numbers are marked, not shown ------------------------------------------------
 def test_a_row_above_its_ceiling_is_marked_unreliable() -> None:
     rows = [
-        bench._row("conv1d fwd+bwd fake", "im2col", 0.001, "torch", 0.5, gflops=150.0, ceiling_gflops=96.0),
-        bench._row("conv1d fwd+bwd fake", "torch", 0.002, gflops=60.0, ceiling_gflops=96.0),
-        bench._row("no ceiling here", "numpy", 0.003, "torch", 0.7),
+        common.make_row("conv1d fwd+bwd fake", "im2col", 0.001, "torch", 0.5, gflops=150.0, ceiling_gflops=96.0),
+        common.make_row("conv1d fwd+bwd fake", "torch", 0.002, gflops=60.0, ceiling_gflops=96.0),
+        common.make_row("no ceiling here", "numpy", 0.003, "torch", 0.7),
     ]
     marked = timing.mark_unreliable(rows)
     assert marked == [rows[0]] and "unreliable" not in rows[1] and "unreliable" not in rows[2]
     assert "156%" in rows[0]["unreliable"] and "mismeasured" in rows[0]["unreliable"]
-    table = bench.format_table(rows).splitlines()
+    table = run.format_table(rows).splitlines()
     assert "unrel." in table[1] and "UNRELIABLE" in table[1]
     assert " 0.50 " not in table[1] and "150.0 GFLOP/s (" not in table[1]  # the impossible result is not shown as one
     assert "60.0 GFLOP/s (ceiling 96.0)" in table[2] and "unrel." not in table[2]
@@ -240,8 +240,8 @@ def test_a_row_above_its_ceiling_is_marked_unreliable() -> None:
 
 def test_a_negative_slope_is_marked_unreliable() -> None:
     sizes = [512, 1024, 2048, 4096]
-    slopes = {"numpy vs N": bench.loglog_slope(sizes, [4.0, 3.0, 2.5, 2.0]),  # time fell as N grew: fabricated
-              "torch vs N": bench.loglog_slope(sizes, [1.0, 2.1, 4.0, 8.2])}  # fmt: skip
+    slopes = {"numpy vs N": timing.loglog_slope(sizes, [4.0, 3.0, 2.5, 2.0]),  # time fell as N grew: fabricated
+              "torch vs N": timing.loglog_slope(sizes, [1.0, 2.1, 4.0, 8.2])}  # fmt: skip
     assert slopes["numpy vs N"] < 0
     verdicts = timing.slope_verdicts(slopes)
     assert set(verdicts) == {"numpy vs N"} and "negative slope" in verdicts["numpy vs N"]

@@ -3,5 +3,5 @@
 ``cli``       the ``msdn`` command
 ``persist``   model files (``.npz`` of plain arrays, bounded and checked before use)
 ``plots``     the tutorials' figure helpers
-``bench``     ``msdn bench``: naive vs im2col vs PyTorch
+``bench/``    ``msdn bench``, one module per section, and its torch twin of MSDN
 """

@@ -303,7 +303,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         check_output(args.json, "--json")
     if args.figures and Path(args.figures).exists() and not Path(args.figures).is_dir():
         raise OutputError(f"--figures {args.figures} is a file; give a folder for the figure")
-    from msdn_numpy.tools.bench import run_bench  # imported here: the benchmark pulls in torch when present
+    from msdn_numpy.tools.bench.run import run_bench  # imported here: the benchmark pulls in torch when present
 
     return run_bench(
         quick=args.quick, json_path=args.json, data_dir=args.data_dir, figures_dir=args.figures,
