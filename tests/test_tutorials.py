@@ -40,6 +40,7 @@ EXPECTED = {
     "07_tradeoff.py": ["07_tradeoff.png"],
     "08_lstm_rethinknet.py": ["08_bptt_gradients.png", "08_rethink_steps.png"],
     "09_training_loop.py": ["09_selection.png"],
+    "10_label_axis.py": ["10_scales.png"],
 }
 EXERCISES = sorted(str(p.relative_to(TUTORIALS)) for p in TUTORIALS.glob("exercises/**/[0-9][0-9]_*.py"))
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
