@@ -3,6 +3,10 @@
 Real MULAN data is found by the package's own rule (``resolve_data_dir``): ``$MSDN_DATA``
 if set, else the copy bundled in ``data/mulan``. A clone therefore has everything the
 tests need, and no test skips for want of data.
+
+The PyTorch oracle is an extra of its own (``torch`` in setup.py), not part of ``.[test]``:
+a test that needs it takes the ``torch`` fixture, which skips with a reason naming the
+install command. CI installs ``.[test,torch]`` and fails on any skip.
 """
 
 from __future__ import annotations
@@ -15,6 +19,9 @@ from msdn_numpy.dataio.benchmarks import resolve_data_dir
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
+#: The skip reason of every test that needs PyTorch (tests/test_install.py checks the command).
+TORCH_SKIP_REASON = 'PyTorch is the oracle of this test and is not installed: pip install -e ".[test,torch]"'
+
 
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
@@ -26,3 +33,9 @@ def data_dir() -> Path:
 def fixtures_dir() -> Path:
     """Small hand-written ARFF/XML files used by the data tests."""
     return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def torch():
+    """The ``torch`` module, or a skip naming the extra that installs it."""
+    return pytest.importorskip("torch", reason=TORCH_SKIP_REASON)

@@ -25,9 +25,11 @@ ROW_KEYS = {"name", "contender", "seconds", "ratio_vs", "ratio"}
 
 
 @pytest.fixture(scope="module")
-def quick_run(tmp_path_factory):
-    """One ``--quick`` run (seconds): its JSON, its printed lines and the figures folder."""
-    pytest.importorskip("torch", reason="the bench's torch rows need PyTorch (installed in CI)")
+def quick_run(tmp_path_factory, torch):
+    """One ``--quick`` run (seconds): its JSON, its printed lines and the figures folder.
+
+    ``torch``: the bench imports PyTorch itself; the fixture skips, naming the extra, without it.
+    """
     out = tmp_path_factory.mktemp("bench")
     lines: list[str] = []
     before = get_blas_threads()
@@ -133,8 +135,7 @@ def test_the_timed_torch_model_is_msdn(quick_run) -> None:
         {"kernel_sizes": (1, 4), "padding_mode": "circular", "dropout": 0.3},
     ],
 )
-def test_torch_msdn_same_parameters_and_outputs(kwargs) -> None:
-    torch = pytest.importorskip("torch", reason="PyTorch is the oracle of this test")
+def test_torch_msdn_same_parameters_and_outputs(kwargs, torch) -> None:
     rng = np.random.default_rng(0)
     model = MSDN(11, 7, seed=3, **kwargs).to(np.float32)
     tm = torch_twin.build_torch_msdn(model, torch)

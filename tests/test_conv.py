@@ -290,8 +290,7 @@ def test_naive_functions_match_the_layer():
 # 4. PyTorch oracle
 # --------------------------------------------------------------------------------------
 @pytest.mark.parametrize("cfg", CONFIGS, ids=_id)
-def test_matches_torch(cfg):
-    torch = pytest.importorskip("torch", reason="PyTorch oracle not installed")
+def test_matches_torch(cfg, torch):
     F = torch.nn.functional
     layer, x = _make(cfg)
     left, right = layer.pad_left, layer.pad_right
@@ -320,9 +319,8 @@ def test_matches_torch(cfg):
 
 @pytest.mark.filterwarnings("ignore:Using padding=.same. with even kernel:UserWarning")
 @pytest.mark.parametrize("K,dilation", [(1, 1), (2, 1), (3, 1), (4, 1), (4, 2), (5, 3), (6, 2), (7, 1)])
-def test_same_padding_split_matches_torch(K, dilation):
+def test_same_padding_split_matches_torch(K, dilation, torch):
     """Our 'same' split (extra position on the right) is torch's, also for even kernels."""
-    torch = pytest.importorskip("torch", reason="PyTorch oracle not installed")
     layer = Conv1D(2, 3, K, padding="same", dilation=dilation, rng=K)
     x = np.random.default_rng(K).standard_normal((2, 2, 9))
     expected = torch.nn.functional.conv1d(

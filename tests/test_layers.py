@@ -206,8 +206,7 @@ def test_grads_are_assigned_not_accumulated() -> None:
     np.testing.assert_array_equal(layer.grads["W"], np.full((2, 3), 4.0))
 
 
-def test_linear_matches_torch() -> None:
-    torch = pytest.importorskip("torch", reason="PyTorch oracle not installed")
+def test_linear_matches_torch(torch) -> None:
     layer = Linear(5, 3, rng=0)
     rng = np.random.default_rng(1)
     x, dout = rng.standard_normal((2, 4, 5)), rng.standard_normal((2, 4, 3))

@@ -72,13 +72,15 @@ Y_PRED = np.array(
 )
 # Per row (tp, |Y|, |Z|, |Y ∪ Z|, mistakes): (1,2,2,3,2) (1,1,1,1,0) (0,0,1,1,1) (0,2,0,2,2) (0,0,0,0,0).
 # Per label (tp, true, pred): (1,2,1) (1,2,2) (0,1,1) (0,0,0).
+# The default empty_score=1: the last row (both empty) is right and scores 1; row 2
+# (empty truth, a false alarm) and row 3 (empty prediction, labels missed) score 0.
 EXPECTED_BIPARTITION = {
     "hamming_loss": 5 / 20,
     "subset_accuracy": 2 / 5,
-    "jaccard": (1 / 3 + 1) / 5,  # both-empty row scores 0
-    "example_precision": (1 / 2 + 1) / 5,  # empty prediction scores 0
-    "example_recall": (1 / 2 + 1) / 5,  # empty truth scores 0
-    "example_f1": (2 / 4 + 1) / 5,
+    "jaccard": (1 / 3 + 1 + 1) / 5,
+    "example_precision": (1 / 2 + 1 + 1) / 5,  # row 3, empty prediction of a non-empty truth: 0
+    "example_recall": (1 / 2 + 1 + 1) / 5,  # row 2, empty truth with a false alarm: 0
+    "example_f1": (2 / 4 + 1 + 1) / 5,
     "micro_precision": 2 / 4,
     "micro_recall": 2 / 5,
     "micro_f1": 4 / 9,
@@ -88,9 +90,35 @@ EXPECTED_BIPARTITION = {
 }
 
 
+# empty_score=0 (scikit-learn's default): the both-empty row scores 0 as well.
+EXPECTED_EMPTY_ZERO = {
+    "jaccard": (1 / 3 + 1) / 5,
+    "example_precision": (1 / 2 + 1) / 5,
+    "example_recall": (1 / 2 + 1) / 5,
+    "example_f1": (2 / 4 + 1) / 5,
+}
+EXAMPLE_BASED = tuple(EXPECTED_EMPTY_ZERO)
+
+
 @pytest.mark.parametrize("name", list(BIPARTITION))
 def test_bipartition_metric_by_hand(name: str) -> None:
     assert quiet(BIPARTITION[name], Y_TRUE, Y_PRED) == pytest.approx(EXPECTED_BIPARTITION[name], abs=1e-15)
+
+
+@pytest.mark.parametrize("name", EXAMPLE_BASED)
+def test_example_based_empty_score(name: str) -> None:
+    fn = BIPARTITION[name]
+    assert quiet(fn, Y_TRUE, Y_PRED, empty_score=0) == pytest.approx(EXPECTED_EMPTY_ZERO[name], abs=1e-15)
+    assert quiet(fn, Y_TRUE, Y_PRED, empty_score=1.0) == pytest.approx(EXPECTED_BIPARTITION[name], abs=1e-15)
+    # in between: the both-empty row contributes 0.5 / 5
+    assert quiet(fn, Y_TRUE, Y_PRED, empty_score=0.5) == pytest.approx(EXPECTED_EMPTY_ZERO[name] + 0.1, abs=1e-15)
+    assert M.EMPTY_SCORE == 1.0
+    # evaluate passes it on, and leaves every other metric alone
+    s = Y_PRED * 0.8 + 0.1
+    out0, out1 = quiet(M.evaluate, Y_TRUE, s, empty_score=0), quiet(M.evaluate, Y_TRUE, s)
+    assert out0[name] == pytest.approx(EXPECTED_EMPTY_ZERO[name], abs=1e-15)
+    assert out1[name] == pytest.approx(EXPECTED_BIPARTITION[name], abs=1e-15)
+    assert {k for k in M.METRIC_NAMES if out0[k] != out1[k]} == set(EXAMPLE_BASED)
 
 
 R_TRUE = np.array(
@@ -141,12 +169,16 @@ def test_perfect_prediction() -> None:
 
 
 def test_all_zero_everything() -> None:
-    """Nothing true, nothing predicted: every ratio has a zero denominator -> 0."""
+    """Nothing true, nothing predicted: every example is exactly right (example-based: 1,
+    or 0 with empty_score=0); the label-based ratios have zero denominators -> 0."""
     z = np.zeros((3, 4), dtype=int)
     assert quiet(M.hamming_loss, z, z) == 0.0
     assert quiet(M.subset_accuracy, z, z) == 1.0
     for name, fn in BIPARTITION.items():
-        if name not in ("hamming_loss", "subset_accuracy"):
+        if name in EXAMPLE_BASED:
+            assert quiet(fn, z, z) == 1.0, name
+            assert quiet(fn, z, z, empty_score=0) == 0.0, name
+        elif name not in ("hamming_loss", "subset_accuracy"):
             assert quiet(fn, z, z) == 0.0, name
     s = np.arange(12.0).reshape(3, 4)
     assert quiet(M.ranking_loss, z, s) == 0.0
@@ -245,18 +277,29 @@ def test_ranking_matches_naive_definition(seed: int, N: int, L: int, tied: bool)
 # ------------------------------------------------------------- scikit-learn oracle
 
 
-def sklearn_reference(t: np.ndarray, p: np.ndarray, s: np.ndarray) -> dict[str, float]:
+def sklearn_reference(t: np.ndarray, p: np.ndarray, s: np.ndarray, zero_division: float = 0.0) -> dict[str, float]:
+    """scikit-learn's values; ``zero_division`` for the example-based ones (micro / macro keep 0).
+
+    Jaccard and example-F1 are 0/0 only on a both-empty row, so ``zero_division`` is our
+    ``empty_score`` exactly. Example precision (recall) is 0/0 also on an empty prediction
+    of a non-empty truth (an empty truth with a false alarm), which scikit-learn scores
+    ``zero_division`` and we score 0: those rows are taken back out here.
+    """
     skm = pytest.importorskip("sklearn.metrics", reason="scikit-learn is the optional oracle for metrics")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # sklearn's UndefinedMetricWarning; we check its values only
         ref = {
             "hamming_loss": skm.hamming_loss(t, p),
             "subset_accuracy": skm.accuracy_score(t, p),
-            "jaccard": skm.jaccard_score(t, p, average="samples"),
+            "jaccard": skm.jaccard_score(t, p, average="samples", zero_division=zero_division),
         }
         for avg, prefix in [("samples", "example"), ("micro", "micro"), ("macro", "macro")]:
-            prec, rec, f1, _ = skm.precision_recall_fscore_support(t, p, average=avg)
+            zd = zero_division if avg == "samples" else 0.0
+            prec, rec, f1, _ = skm.precision_recall_fscore_support(t, p, average=avg, zero_division=zd)
             ref.update({f"{prefix}_precision": prec, f"{prefix}_recall": rec, f"{prefix}_f1": f1})
+        n_true, n_pred = t.sum(axis=1), p.sum(axis=1)
+        ref["example_precision"] -= zero_division * np.mean((n_pred == 0) & (n_true > 0))
+        ref["example_recall"] -= zero_division * np.mean((n_true == 0) & (n_pred > 0))
         ref["ranking_loss"] = skm.label_ranking_loss(t, s)
         ref["average_precision"] = skm.label_ranking_average_precision_score(t, s)
         # MULAN coverage = sklearn - 1, except that empty rows (0 in sklearn) stay 0, not -1
@@ -265,14 +308,33 @@ def sklearn_reference(t: np.ndarray, p: np.ndarray, s: np.ndarray) -> dict[str, 
     return ref
 
 
+@pytest.mark.parametrize("zero_division", [0.0, 1.0])
 @pytest.mark.parametrize("seed,N,L,tied", CASES)
-def test_matches_sklearn(seed: int, N: int, L: int, tied: bool) -> None:
+def test_matches_sklearn(seed: int, N: int, L: int, tied: bool, zero_division: float) -> None:
     t, p, s = random_case(seed, N, L, tied)
-    ref = sklearn_reference(t, p, s)
+    t[-1] = p[-1] = 0  # a row with no true and no predicted label, the case the convention is about
+    p[0, 1], t[1, 0] = 1, 1  # a false alarm on the empty row 0, labels missed on the empty prediction 1
+    ref = sklearn_reference(t, p, s, zero_division)
     for name, want in ref.items():
         fn = BIPARTITION.get(name) or RANKING[name]
         y = p if name in BIPARTITION else s
-        assert quiet(fn, t, y) == pytest.approx(want, rel=1e-12, abs=1e-12), name
+        kwargs = {"empty_score": zero_division} if name in EXAMPLE_BASED else {}
+        assert quiet(fn, t, y, **kwargs) == pytest.approx(want, rel=1e-12, abs=1e-12), name
+
+
+def test_jaccard_and_f1_are_sklearn_with_zero_division_one_as_is() -> None:
+    """No correction needed: for these two, empty_score is scikit-learn's zero_division."""
+    skm = pytest.importorskip("sklearn.metrics", reason="scikit-learn is the optional oracle for metrics")
+    for seed, N, L, tied in CASES:
+        t, p, _ = random_case(seed, N, L, tied)
+        t[-1] = p[-1] = 0
+        for zd in (0.0, 1.0):
+            assert quiet(M.jaccard_score, t, p, empty_score=zd) == pytest.approx(
+                skm.jaccard_score(t, p, average="samples", zero_division=zd), rel=1e-12, abs=1e-12
+            )
+            assert quiet(M.example_f1, t, p, empty_score=zd) == pytest.approx(
+                skm.f1_score(t, p, average="samples", zero_division=zd), rel=1e-12, abs=1e-12
+            )
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -281,10 +343,13 @@ def test_evaluate_matches_sklearn_with_per_label_threshold(seed: int) -> None:
     t, _, _ = random_case(seed, 30, 5, tied=False)
     s = rng.random(t.shape)
     thr = rng.uniform(0.2, 0.8, size=5)
-    out = quiet(M.evaluate, t, s, threshold=thr)
-    ref = sklearn_reference(t, (s >= thr).astype(int), s)
-    for name, want in ref.items():
-        assert out[name] == pytest.approx(want, rel=1e-12, abs=1e-12), name
+    s[0] = thr / 2  # row 0 has no true label (random_case): now no predicted one either
+    pred = (s >= thr).astype(int)
+    for zd in (0.0, 1.0):
+        out = quiet(M.evaluate, t, s, threshold=thr, empty_score=zd)
+        ref = sklearn_reference(t, pred, s, zd)
+        for name, want in ref.items():
+            assert out[name] == pytest.approx(want, rel=1e-12, abs=1e-12), name
     assert out["one_error"] == pytest.approx(naive_ranking(t, s)["one_error"])
 
 
@@ -323,6 +388,13 @@ def test_evaluate_threshold_is_inclusive_and_per_label() -> None:
 
 
 # ------------------------------------------------------------------- bad inputs
+
+
+def test_empty_score_must_be_a_number() -> None:
+    with pytest.raises(TypeError, match="empty_score must be a number"):
+        M.example_recall([[0, 1]], [[0, 1]], empty_score="1")
+    with pytest.raises(TypeError, match="empty_score must be a number"):
+        M.example_precision([[0, 1]], [[0, 1]], empty_score=True)
 
 
 @pytest.mark.parametrize(
@@ -367,6 +439,9 @@ def test_evaluate_threshold_is_inclusive_and_per_label() -> None:
             r"at least one example .* got shape \(0, 3\)",
         ),
         (M.evaluate, ([[0, 1]], [[0.2, 1.5]]), r"probabilities in \[0, 1\]"),
+        (M.example_f1, ([[0, 1]], [[0, 1]], 2.0), r"empty_score must be in \[0, 1\].*got 2.0"),
+        (M.jaccard_score, ([[0, 1]], [[0, 1]], float("nan")), r"empty_score must be in \[0, 1\]"),
+        (M.evaluate, ([[0, 1]], [[0.2, 0.5]], 0.5, -1), r"empty_score must be in \[0, 1\]"),
         (
             M.evaluate,
             ([[0, 1]], [[0.2, 0.5]], [0.5, 0.5, 0.5]),

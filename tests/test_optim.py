@@ -229,8 +229,7 @@ def _torch_run(torch, opt_cls, steps: int, **kwargs) -> np.ndarray:
 
 @pytest.mark.parametrize("steps", [2, 3])
 @pytest.mark.parametrize("wd", [0.0, 0.1])
-def test_adam_matches_torch(steps: int, wd: float) -> None:
-    torch = pytest.importorskip("torch", reason="PyTorch oracle not installed")
+def test_adam_matches_torch(steps: int, wd: float, torch) -> None:
     kwargs = dict(lr=0.03, betas=(0.85, 0.99), eps=1e-7, weight_decay=wd)
     expected = _torch_run(torch, torch.optim.Adam, steps, **kwargs)
     m = Params(theta=THETA0)
@@ -242,8 +241,7 @@ def test_adam_matches_torch(steps: int, wd: float) -> None:
 
 
 @pytest.mark.parametrize("wd", [0.0, 0.05])
-def test_sgd_momentum_matches_torch(wd: float) -> None:
-    torch = pytest.importorskip("torch", reason="PyTorch oracle not installed")
+def test_sgd_momentum_matches_torch(wd: float, torch) -> None:
     kwargs = dict(lr=0.2, momentum=0.9, weight_decay=wd)
     expected = _torch_run(torch, torch.optim.SGD, 3, **kwargs)
     m = Params(theta=THETA0)

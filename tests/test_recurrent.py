@@ -124,8 +124,7 @@ def test_lstm_backward_before_forward() -> None:
 
 
 @pytest.mark.parametrize("N,T,D,H", [(1, 1, 1, 1), (3, 5, 4, 6), (2, 7, 3, 2)])
-def test_lstm_matches_torch(N: int, T: int, D: int, H: int) -> None:
-    torch = pytest.importorskip("torch", reason="PyTorch oracle not installed")
+def test_lstm_matches_torch(N: int, T: int, D: int, H: int, torch) -> None:
     lstm = LSTM(D, H, rng=N + T)
     rng = np.random.default_rng(T)
     x = rng.standard_normal((N, T, D))

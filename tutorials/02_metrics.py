@@ -70,10 +70,13 @@ plots.save(fig, args.figures, "02_tiny_example.png")
 # %% [markdown]
 # ## Example-based metrics, by hand
 #
-# The convention for a ratio 0/0 is **0**, the value scikit-learn returns by default.
-# Example 3 has no true label and predicts `happy`: its precision, recall, F1 and Jaccard
-# are 0. Had it predicted nothing, Jaccard would still give 0 (0/0) while subset accuracy
-# would count the exact match.
+# The convention for a ratio 0/0 is **0**, the value scikit-learn returns by default,
+# with one exception: an example with no true and no predicted label is exactly right,
+# and its Jaccard, precision, recall and F1 are **1** (`empty_score=1`, the default of
+# `msdn_numpy.metrics`, as in RethinkNet's code; `empty_score=0` gives scikit-learn's
+# default). Example 3 has no true label and predicts `happy`: its precision, recall, F1
+# and Jaccard are 0. Had it predicted nothing, all four would be 1, and so would its
+# subset accuracy.
 
 
 # %%
@@ -81,14 +84,23 @@ def ratio(a: float, b: float) -> float:
     return a / b if b else 0.0
 
 
+def example_ratio(a: float, b: float, i: int) -> float:
+    """``ratio``, except that an example with no true and no predicted label scores 1."""
+    return 1.0 if not true_sets[i] and not pred_sets[i] else ratio(a, b)
+
+
 by_hand = {
     "hamming_loss": sum(len(true_sets[i] ^ pred_sets[i]) for i in range(N)) / (N * L),
     "subset_accuracy": sum(true_sets[i] == pred_sets[i] for i in range(N)) / N,
-    "jaccard": sum(ratio(len(true_sets[i] & pred_sets[i]), len(true_sets[i] | pred_sets[i])) for i in range(N)) / N,
-    "example_precision": sum(ratio(len(true_sets[i] & pred_sets[i]), len(pred_sets[i])) for i in range(N)) / N,
-    "example_recall": sum(ratio(len(true_sets[i] & pred_sets[i]), len(true_sets[i])) for i in range(N)) / N,
+    "jaccard": sum(example_ratio(len(true_sets[i] & pred_sets[i]), len(true_sets[i] | pred_sets[i]), i)
+                   for i in range(N)) / N,
+    "example_precision": sum(example_ratio(len(true_sets[i] & pred_sets[i]), len(pred_sets[i]), i)
+                             for i in range(N)) / N,
+    "example_recall": sum(example_ratio(len(true_sets[i] & pred_sets[i]), len(true_sets[i]), i)
+                          for i in range(N)) / N,
     "example_f1": sum(
-        ratio(2 * len(true_sets[i] & pred_sets[i]), len(true_sets[i]) + len(pred_sets[i])) for i in range(N)
+        example_ratio(2 * len(true_sets[i] & pred_sets[i]), len(true_sets[i]) + len(pred_sets[i]), i)
+        for i in range(N)
     ) / N,
 }  # fmt: skip
 
@@ -181,3 +193,12 @@ for t in (0.3, 0.5, 0.7):
     m = metrics.evaluate(Y_true, scores, threshold=t)
     print(f"threshold {t}: example-F1 {m['example_f1']:.3f}  micro-P {m['micro_precision']:.3f}  "
           f"micro-R {m['micro_recall']:.3f}  ranking loss {m['ranking_loss']:.3f}")  # fmt: skip
+
+# %% [markdown]
+# At 0.7 example 3 (no true label) predicts nothing, which is right: its example-F1 is 1,
+# and the mean example-F1 is 0.617. With scikit-learn's default (`empty_score=0`) it
+# would be 0.367, lower than at 0.5, although the prediction improved.
+
+# %%
+m0 = metrics.evaluate(Y_true, scores, threshold=0.7, empty_score=0)
+print(f"threshold 0.7, empty_score=0 (scikit-learn's default): example-F1 {m0['example_f1']:.3f}")
