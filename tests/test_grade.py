@@ -21,8 +21,10 @@ RELU = (SOLUTIONS / "01_relu.py").read_text()
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory) -> tuple[int, str, dict]:
     folder = tmp_path_factory.mktemp("students")
-    # every exercise done right, in one file (the solutions one after the other)
-    (folder / "correct.py").write_text("\n".join(p.read_text() for p in sorted(SOLUTIONS.glob("0*.py"))))
+    # every exercise done right: a student folder of the solutions, matched by file name
+    (folder / "correct").mkdir()
+    for p in sorted(SOLUTIONS.glob("0*.py")):
+        (folder / "correct" / p.name).write_text(p.read_text())
     (folder / "wrong.py").write_text(RELU.replace("return dout * (x > 0)", "return dout * (x >= 0)"))
     (folder / "crashing.py").write_text('"""A student file that raises when loaded."""\n\nx = 1 / 0\n')
     (folder / "hanging.py").write_text(
@@ -38,7 +40,7 @@ def graded(tmp_path_factory) -> tuple[int, str, dict]:
 
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
-        code = main(["grade", str(folder), "--timeout", "2", "--json", str(out_json)])
+        code = main(["grade", str(folder), "--timeout", "2", "--seed", "1", "--json", str(out_json)])
     return code, buffer.getvalue(), json.loads(out_json.read_text())
 
 
@@ -52,7 +54,7 @@ def _row(table: str, student: str) -> list[str]:
 def test_every_file_is_graded_and_the_run_completes(graded) -> None:
     code, out, book = graded
     assert code == 0, out
-    assert out.startswith("grading 6 file(s) on 7 exercises, time limit 2 s per check")
+    assert out.startswith("grading 6 student(s) on 7 exercises, time limit 2 s per check")
     header = [line for line in out.splitlines() if line.startswith("student")][0].split()
     assert header == ["student", *EXERCISES]
     assert [s["student"] for s in book["students"]] == [
@@ -67,12 +69,12 @@ def test_correct_file_passes_everything(graded) -> None:
     correct = book["students"][0]
     assert {e["status"] for e in correct["exercises"].values()} == {"PASS"}
     assert all(e["worst_error"] < 1e-7 for e in correct["exercises"].values())
-    assert correct["problem"] is None and correct["printed_lines"] == 0
+    assert all(e["problem"] is None for e in correct["exercises"].values()) and correct["printed_lines"] == 0
 
 
 def test_wrong_file_fails_its_exercise_and_the_rest_is_not_done(graded) -> None:
     _, out, book = graded
-    assert _row(out, "wrong")[:2] == ["FAIL 1.9e-01", "NOT DONE"]
+    assert _row(out, "wrong")[:2] == ["FAIL 6.3e-01", "NOT DONE"]
     assert "wrong / 01_relu: relu_backward: dx is wrong in case x of shape (4, 5)" in out
     relu = {f["function"]: f for f in book["students"][5]["exercises"]["01_relu"]["functions"]}
     assert relu["relu_forward"]["status"] == "PASS" and relu["relu_backward"]["status"] == "FAIL"
@@ -82,8 +84,8 @@ def test_crashing_file_is_contained(graded) -> None:
     _, out, book = graded
     assert _row(out, "crashing") == ["FAIL"] * len(EXERCISES)
     expected = "the file raised when loaded: ZeroDivisionError: division by zero (line 3 of crashing.py)"
-    assert f"crashing: every function FAILS: {expected}" in out
-    assert book["students"][1]["problem"] == expected
+    assert f"crashing / 01_relu: every function FAILS: {expected}" in out
+    assert {e["problem"] for e in book["students"][1]["exercises"].values()} == {expected}
 
 
 def test_hanging_function_times_out_and_the_rest_is_still_checked(graded) -> None:
@@ -93,15 +95,17 @@ def test_hanging_function_times_out_and_the_rest_is_still_checked(graded) -> Non
     relu = {f["function"]: f for f in book["students"][3]["exercises"]["01_relu"]["functions"]}
     assert relu["relu_backward"]["status"] == "PASS"  # checked by a fresh process after the time-out
     # what it printed is reported, not mixed into the table
-    assert "hanging: printed 4 line(s) while being checked, first: 'hello from the student'" in out
+    # a single file holds every exercise: loaded once per exercise, and 01_relu again after the time-out,
+    # 2 lines per load
+    assert "hanging: printed 16 line(s) while being checked, first: 'hello from the student'" in out
     assert book["students"][3]["output"].startswith("hello from the student\na second line\n")
 
 
 def test_file_hanging_at_load_times_out_as_a_whole(graded) -> None:
     _, out, book = graded
     assert _row(out, "hanging_at_load") == ["FAIL"] * len(EXERCISES)
-    assert "hanging_at_load: every function FAILS: loading the file took more than 2 s" in out
-    assert book["students"][4]["problem"].startswith("loading the file took more than 2 s")
+    assert "hanging_at_load / 01_relu: every function FAILS: loading the file took more than 2 s" in out
+    assert book["students"][4]["exercises"]["01_relu"]["problem"].startswith("loading the file took more than 2 s")
 
 
 def test_exiting_process_is_reported_and_the_rest_is_still_checked(graded) -> None:

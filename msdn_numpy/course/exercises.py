@@ -51,7 +51,7 @@ from msdn_numpy.course.grading import (
     worst_error,
 )
 from msdn_numpy.nn.conv import Conv1D, col2im, im2col
-from msdn_numpy.nn.gradcheck import PASS_BAR, gradcheck
+from msdn_numpy.nn.gradcheck import PASS_BAR
 from msdn_numpy.nn.layers import Module, Parallel, ReLU, Sequential
 from msdn_numpy.nn.losses import BCEWithLogits
 from msdn_numpy.nn.optim import Adam
@@ -108,8 +108,8 @@ def _set_params(layer: Module, **params: np.ndarray) -> Module:
 # ----------------------------------------------------------------------------------------
 # 01 ReLU
 # ----------------------------------------------------------------------------------------
-def _relu_cases() -> list[tuple[str, np.ndarray, np.ndarray]]:
-    rng = np.random.default_rng(1)
+def _relu_cases(s: Student) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    rng = s.rng(1)
     cases = []
     for shape in ((4, 5), (2, 3, 7), (1,)):
         x = rng.standard_normal(shape)
@@ -120,7 +120,7 @@ def _relu_cases() -> list[tuple[str, np.ndarray, np.ndarray]]:
 
 def _check_relu_forward(s: Student) -> float:
     worst = 0.0
-    for case, x, _ in _relu_cases():
+    for case, x, _ in _relu_cases(s):
         expected = ReLU().forward(x)
         worst = max(worst, _twice(s, "relu_forward", ("out",), _array("relu_forward", "out", expected, case), x=x))
     return worst
@@ -128,7 +128,7 @@ def _check_relu_forward(s: Student) -> float:
 
 def _check_relu_backward(s: Student) -> float:
     worst = 0.0
-    for case, x, dout in _relu_cases():
+    for case, x, dout in _relu_cases(s):
         layer = ReLU()
         layer.forward(x)
         expected = layer.backward(dout)
@@ -140,8 +140,8 @@ def _check_relu_backward(s: Student) -> float:
 # ----------------------------------------------------------------------------------------
 # 02 BCE with logits
 # ----------------------------------------------------------------------------------------
-def _bce_cases() -> list[tuple[str, np.ndarray, np.ndarray]]:
-    rng = np.random.default_rng(2)
+def _bce_cases(s: Student) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    rng = s.rng(2)
     large = np.array([[1000.0, -1000.0, 50.0, -3.0], [-800.0, 800.0, 0.5, 710.0]])
     return [
         ("logits (3, 4)", 3.0 * rng.standard_normal((3, 4)), rng.integers(0, 2, (3, 4))),
@@ -152,7 +152,7 @@ def _bce_cases() -> list[tuple[str, np.ndarray, np.ndarray]]:
 
 def _check_bce_forward(s: Student) -> float:
     worst = 0.0
-    for case, z, y in _bce_cases():
+    for case, z, y in _bce_cases(s):
         expected = BCEWithLogits().forward(z, y)
         compare = partial(expect_scalar, "bce_forward", "loss", expected=expected, case=case)
         worst = max(worst, _twice(s, "bce_forward", ("loss",), compare, logits=z, targets=y))
@@ -161,7 +161,7 @@ def _check_bce_forward(s: Student) -> float:
 
 def _check_bce_backward(s: Student) -> float:
     worst = 0.0
-    for case, z, y in _bce_cases():
+    for case, z, y in _bce_cases(s):
         loss = BCEWithLogits()
         loss.forward(z, y)
         expected = loss.backward(1.0)
@@ -178,7 +178,7 @@ _IM2COL_CASES = [(2, 3, 9, 3, 1, 1), (1, 2, 8, 1, 1, 1), (3, 2, 10, 4, 2, 1), (2
 
 
 def _check_im2col(s: Student) -> float:
-    rng = np.random.default_rng(3)
+    rng = s.rng(3)
     worst = 0.0
     for i, (N, C, L_pad, K, stride, dilation) in enumerate(_IM2COL_CASES + [(2, 3, 9, 3, 1, 1)]):
         x_pad = rng.standard_normal((N, C, L_pad))
@@ -189,8 +189,8 @@ def _check_im2col(s: Student) -> float:
         expected = im2col(x_pad, K, stride, dilation)
         compare = _array("im2col", "cols", expected, case)
         worst = max(worst, _twice(s, "im2col", ("cols",), compare, x_pad=x_pad, K=K, stride=stride, dilation=dilation))
-        cols = s.call("im2col", x_pad=x_pad, K=K, stride=stride, dilation=dilation)
-        if not np.shares_memory(np.asarray(cols), s.last_arguments["x_pad"]):
+        s.call("im2col", x_pad=x_pad, K=K, stride=stride, dilation=dilation)
+        if not s.shares_memory("x_pad"):
             raise Mismatch(
                 "im2col: cols is a copy of x_pad, not a view of it: build it with "
                 "numpy.lib.stride_tricks.as_strided from x_pad.strides (no loop, no copy)"
@@ -218,7 +218,7 @@ def _conv_case(rng: np.random.Generator, cfg: tuple[int, ...]) -> tuple[str, Con
 
 
 def _check_conv1d_forward(s: Student) -> float:
-    rng = np.random.default_rng(4)
+    rng = s.rng(4)
     worst = 0.0
     for cfg in _CONV_CASES:
         case, layer, x = _conv_case(rng, cfg)
@@ -234,7 +234,7 @@ def _check_conv1d_forward(s: Student) -> float:
 # 04 col2im and the backward convolution
 # ----------------------------------------------------------------------------------------
 def _check_col2im(s: Student) -> float:
-    rng = np.random.default_rng(5)
+    rng = s.rng(5)
     worst = 0.0
     for N, C, L_pad, K, stride, dilation in _IM2COL_CASES:
         L_out = (L_pad - dilation * (K - 1) - 1) // stride + 1
@@ -248,7 +248,7 @@ def _check_col2im(s: Student) -> float:
 
 
 def _check_conv1d_backward(s: Student) -> float:
-    rng = np.random.default_rng(6)
+    rng = s.rng(6)
     worst = 0.0
     names = ("dx", "dW", "db")
     for cfg in _CONV_CASES:
@@ -277,7 +277,7 @@ def _lstm_weights(rng: np.random.Generator, D: int, H: int, scale: float) -> dic
 
 
 def _check_lstm_step_forward(s: Student) -> float:
-    rng = np.random.default_rng(7)
+    rng = s.rng(7)
     worst = 0.0
     for N, _, D, H, scale in _LSTM_CASES:
         w = _lstm_weights(rng, D, H, scale)
@@ -293,17 +293,17 @@ def _check_lstm_step_forward(s: Student) -> float:
 def _students_cache(s: Student, fn: str, needs: str, **arguments: Any) -> Any:
     """The cache returned by the student's forward function, which their backward consumes."""
     try:
-        value = s.call(needs, **arguments)
+        value, cache = s.call_keeping_last(needs, **arguments)
     except (NotImplementedError, NotDone):
         raise NotDone(f"{fn} needs {needs} first (its cache is {fn}'s input)") from None
-    if not isinstance(value, (tuple, list)) or len(value) < 2:
+    if not isinstance(value, (tuple, list)) or len(value) < 2 or cache is None:
         raise Mismatch(f"{fn}: cannot be checked: {needs} must return a tuple whose last item is the cache")
-    return value[-1]
+    return cache
 
 
 def _check_lstm_step_backward(s: Student) -> float:
-    s.get("lstm_step_backward")  # NOT DONE first of all if it is missing
-    rng = np.random.default_rng(8)
+    s.require("lstm_step_backward")  # NOT DONE first of all if it is missing
+    rng = s.rng(8)
     worst = 0.0
     names = ("dx", "dh_prev", "dc_prev", "dW_x", "dW_h", "db")
     for N, _, D, H, scale in _LSTM_CASES:
@@ -320,7 +320,7 @@ def _check_lstm_step_backward(s: Student) -> float:
 
 
 def _check_lstm_forward(s: Student) -> float:
-    rng = np.random.default_rng(9)
+    rng = s.rng(9)
     worst = 0.0
     for N, T, D, H, scale in _LSTM_CASES:
         lstm = _set_params(LSTM(D, H), **_lstm_weights(rng, D, H, scale))
@@ -333,8 +333,8 @@ def _check_lstm_forward(s: Student) -> float:
 
 
 def _check_lstm_backward(s: Student) -> float:
-    s.get("lstm_backward")
-    rng = np.random.default_rng(10)
+    s.require("lstm_backward")
+    rng = s.rng(10)
     worst = 0.0
     names = ("dx", "dW_x", "dW_h", "db")
     for N, T, D, H, scale in _LSTM_CASES:
@@ -363,7 +363,7 @@ def _branches(d: int, c: int, ks: tuple[int, ...], rng: np.random.Generator) -> 
 
 
 def _check_multiscale_forward(s: Student) -> float:
-    rng = np.random.default_rng(11)
+    rng = s.rng(11)
     worst = 0.0
     for N, d, c, L, ks in _MSDN_CASES:
         ref = _branches(d, c, ks, rng)
@@ -378,7 +378,7 @@ def _check_multiscale_forward(s: Student) -> float:
 
 
 def _check_readout_forward(s: Student) -> float:
-    rng = np.random.default_rng(12)
+    rng = s.rng(12)
     worst = 0.0
     for N, _, c, L, ks in _MSDN_CASES:
         readout = Conv1D(c * len(ks), 1, 1, rng=rng)
@@ -392,37 +392,59 @@ def _check_readout_forward(s: Student) -> float:
 
 
 def _check_relation_block(s: Student) -> float:
-    cls = s.get("RelationBlock")
-    rng = np.random.default_rng(13)
+    """The student's block with the grader's weights: its forward, the whole-block gradcheck, then its gradients.
+
+    The expected forward output and gradients come from the reference layers given the same
+    weights, here; the block itself runs where the student's code runs.
+    """
+    s.require("RelationBlock")
+    rng = s.rng(13)
     worst = 0.0
     for seed, (N, d, c, L, ks) in enumerate(_MSDN_CASES):
-        block = cls(d, c, ks, rng=seed)
-        for attr in ("convs", "readout"):
-            if not hasattr(block, attr):
-                raise Mismatch(f"RelationBlock: has no attribute '{attr}'; keep the __init__ of the template")
-        Z = rng.standard_normal((N, d, L))
-        case = f"Z {Z.shape}, kernel sizes {ks}, c={c}"
-        # the reference forward, with the block's own weights
         ref = _branches(d, c, ks, rng)
-        for branch, conv in zip(ref.branches, block.convs):
-            _set_params(branch.layers[0], **conv.params)
-        readout = _set_params(Conv1D(c * len(ks), 1, 1), **block.readout.params)
+        readout = Conv1D(c * len(ks), 1, 1, rng=rng)
+        Z = rng.standard_normal((N, d, L))
+        dlogits = rng.standard_normal((N, L))
+        convs = [b.layers[0] for b in ref.branches]
+        arrays = dict(Z=Z, dlogits=dlogits, Ws=[cv.params["W"] for cv in convs], bs=[cv.params["b"] for cv in convs],
+                      W_r=readout.params["W"], b_r=readout.params["b"])  # fmt: skip
+        case = f"Z {Z.shape}, kernel sizes {ks}, c={c}"
+        got = s.relation_block(d, c, ks, seed, **arrays)
+        if not isinstance(got, dict):
+            raise Mismatch("RelationBlock: the student process sent no result")
+        if isinstance(got.get("problem"), str):
+            raise Mismatch(got["problem"])
         expected = readout.forward(ref.forward(Z))[:, 0, :]
-        worst = max(worst, expect_array("RelationBlock.forward", "logits", block.forward(Z.copy()), expected, case))
-        try:
-            result = gradcheck(block, Z)
-        except (ValueError, RuntimeError) as exc:
-            if not str(exc).startswith("gradcheck:"):
-                raise
-            raise Mismatch(f"RelationBlock: {exc}") from None
-        if not result.passed:
-            worst_name = "dZ" if result.worst == "x" else f"the gradient of '{result.worst}'"
+        dF = readout.backward(dlogits[:, None, :])
+        expected_dZ = ref.backward(dF)
+        worst = max(worst, expect_array("RelationBlock.forward", "logits", got.get("out"), expected, case))
+        checked = got.get("gradcheck")
+        if not isinstance(checked, dict):
+            raise Mismatch("RelationBlock: the student process sent no gradcheck result")
+        if isinstance(checked.get("error"), str):
+            raise Mismatch(f"RelationBlock: {checked['error']}")
+        if checked.get("passed") is not True:
+            name = checked.get("worst")
+            worst_name = "dZ" if name == "x" else f"the gradient of '{name}'"
+            error = checked.get("worst_error")
+            error = float(error) if isinstance(error, float) else float("nan")
+            problems = [p for p in checked.get("problems") or [] if isinstance(p, str)]
             raise Mismatch(
                 f"RelationBlock.backward: whole-block gradcheck fails in case {case}: {worst_name} has relative "
-                f"error {result.worst_error:.1e} (bar {PASS_BAR:.0e})" + "".join(f"; {p}" for p in result.problems),
-                result.worst_error,
+                f"error {error:.1e} (bar {PASS_BAR:.0e})" + "".join(f"; {p}" for p in problems),
+                error,
             )
-        worst = max(worst, result.worst_error)
+        worst = max(worst, expect_array("RelationBlock.backward", "dZ", got.get("dZ"), expected_dZ, case, False))
+        grads = got.get("grads")
+        layers = [*(f"convs[{i}]" for i in range(len(ks))), "readout"]
+        if not isinstance(grads, list) or len(grads) != len(layers):
+            raise Mismatch(f"RelationBlock.backward: expected the gradients of {len(layers)} layers")
+        for where, layer, pair in zip(layers, [*convs, readout], grads):
+            if not isinstance(pair, list) or len(pair) != 2:
+                raise Mismatch(f"RelationBlock.backward: no gradients of {where}")
+            for k, value in zip(("W", "b"), pair):
+                tensor = f"{where}.grads['{k}']"
+                worst = max(worst, expect_array("RelationBlock.backward", tensor, value, layer.grads[k], case, False))
     return worst
 
 
@@ -441,7 +463,7 @@ def _adam_reference(p, g, m, v, t, lr, beta1, beta2, eps) -> tuple[np.ndarray, n
 
 
 def _check_adam_step(s: Student) -> float:
-    rng = np.random.default_rng(14)
+    rng = s.rng(14)
     names = ("p", "m", "v")
     worst = 0.0
     # (shape, lr, beta1, beta2, eps, gradient scale, steps): the small gradients with eps = 1e-6

@@ -1,18 +1,27 @@
-"""``msdn grade FILE...``: every exercise's checks on students' files, as a table and a JSON gradebook.
+"""``msdn grade``: every exercise's checks on a class's work, one row per student, and a JSON gradebook.
 
-Each student file is loaded and checked in a process of its own (``python -m
-msdn_numpy.course.gradebook --worker ...``), so nothing a student's code does can stop the run:
+**What it grades** (:func:`collect`). Each path given is
 
-* an exception (when the file is loaded, or in a function) is a FAIL with the reason;
-* a function whose check takes longer than the time limit (an endless loop) is a FAIL
-  ``timed out``; the process is killed and a new one checks the functions still to do;
-  top-level code that never ends times out the whole file;
-* a process that dies (``os._exit``, a crash) is a FAIL for what it was checking;
+* a *student folder* when it holds a file named like an exercise (``01_relu.py`` ...
+  ``07_adam.py``): one student, named after the folder, each exercise checked against its
+  own file (a missing file is NOT DONE);
+* a *file*: one student, named after the file, holding any or all of the exercises;
+* otherwise a *class folder*: each sub-folder is a student folder and each ``.py`` file a
+  student file (hidden entries and ``__pycache__`` are skipped).
+
+**How** (:func:`grade_exercise`). Each exercise of each student is checked in a fresh
+process (:mod:`msdn_numpy.course.worker`) that loads only that exercise's file, in a
+temporary copy of the student's folder, confined by :mod:`msdn_numpy.course.sandbox`
+(memory, CPU time, file size, no new processes, writes only in its temporary folder).
+That process computes nothing but the student's outputs on inputs sent to it; this
+process, which never imports the student's code, draws the inputs from a secret seed,
+computes the expected outputs with the package's layers and judges. So
+
+* an exception, in the file or in a function, is a FAIL with the reason and the line;
+* a check that takes longer than the time limit is a FAIL ``timed out``; the process is
+  killed (its whole process group) and a new one checks the functions still to do;
+* a process that dies or sends a malformed message is a FAIL for what it was checking;
 * whatever the file prints is captured, kept out of the table, and reported.
-
-The worker writes one JSON line per event to a results file (``ready``, ``loaded``,
-``start`` and ``done`` of each function); the parent watches that file, which is how it
-knows what was running when the time ran out.
 
 A table cell is the exercise's verdict and its worst relative error: ``PASS 3.1e-16``,
 ``FAIL 4.8e-02`` (a wrong value), ``FAIL`` (an exception, a shape, a time-out),
@@ -24,53 +33,441 @@ from __future__ import annotations
 import json
 import math
 import os
-import runpy
+import secrets
+import select
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import traceback
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from msdn_numpy.course import wire
 from msdn_numpy.course.exercises import EXERCISES
-from msdn_numpy.course.grading import FunctionResult, exercise_status, run_function_check, worst_error
-from msdn_numpy.util.files import write_text
+from msdn_numpy.course.grading import (
+    FunctionResult,
+    Mismatch,
+    NotDone,
+    StudentRaised,
+    changed_in_place,
+    exercise_status,
+    run_function_check,
+    worst_error,
+)
+from msdn_numpy.util.files import check_output, write_text
 
-#: Time a worker may take to start (import NumPy and the package) before the student's code runs.
+#: Time a student process may take to start (import NumPy and the package) before the student's code runs.
 STARTUP_SECONDS = 60.0
 #: Captured output kept per student (the rest is counted, not stored).
 OUTPUT_LIMIT = 4000
+#: The largest student folder copied for grading.
+FOLDER_LIMIT_MB = 64
+#: The limits of a student process (``msdn grade --memory-mb`` etc.).
+DEFAULT_LIMITS = {"memory_mb": 2048, "cpu_seconds": 120, "file_mb": 16, "processes": 0}
+#: Where the package lives: appended to the student process's ``sys.path`` (after the standard library).
+_PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent.parent)
+_BOOT = (
+    f"import sys; sys.path.append({_PACKAGE_PARENT!r}); from msdn_numpy.course.worker import main; main(sys.argv[1:])"
+)
+
+
+# ----------------------------------------------------------------------------------------
+# what to grade
+# ----------------------------------------------------------------------------------------
+@dataclass
+class Submission:
+    """One student's work: a folder of exercise files, or one file holding any of the exercises."""
+
+    student: str
+    path: Path
+    is_folder: bool
+
+    def file_for(self, key: str) -> Path | None:
+        if not self.is_folder:
+            return self.path
+        f = self.path / f"{key}.py"
+        return f if f.is_file() else None
+
+
+def _holds_exercises(folder: Path) -> bool:
+    return any((folder / f"{key}.py").is_file() for key in EXERCISES)
+
+
+def _skipped(p: Path) -> bool:
+    return p.name.startswith(".") or p.name == "__pycache__"
+
+
+def collect(paths: list[str | Path]) -> list[Submission]:
+    """The students in ``paths`` (see the module's docstring), in the order given, each folder sorted.
+
+    Raises
+    ------
+    FileNotFoundError
+        A path that does not exist, or nothing to grade at all.
+    """
+    found: list[tuple[Path, bool]] = []
+    for p in map(Path, paths):
+        if p.is_file():
+            found.append((p, False))
+        elif p.is_dir():
+            if _holds_exercises(p):
+                found.append((p, True))
+                continue
+            for child in sorted(p.iterdir()):
+                if _skipped(child):
+                    continue
+                if child.is_dir():
+                    found.append((child, True))
+                elif child.is_file() and child.suffix == ".py":
+                    found.append((child, False))
+        else:
+            raise FileNotFoundError(f"no such file or folder: {p}")
+    if not found:
+        raise FileNotFoundError(
+            f"no .py files in {', '.join(map(str, paths))}: give students' files, student folders (holding "
+            f"{next(iter(EXERCISES))}.py, ...) or a class folder of either"
+        )
+    names = [p.name if folder else p.stem for p, folder in found]
+    return [
+        Submission(name if names.count(name) == 1 else str(p), p.resolve(), folder)
+        for name, (p, folder) in zip(names, found)
+    ]
+
+
+def student_files(paths: list[str | Path]) -> list[Path]:
+    """Every file the grading reads (the inputs no output may replace)."""
+    files = []
+    for sub in collect(paths):
+        files += [f for f in (sub.file_for(k) for k in EXERCISES) if f is not None] if sub.is_folder else [sub.path]
+    return sorted(set(files))
+
+
+# ----------------------------------------------------------------------------------------
+# one run: its temporary folder, its processes, its seed; stopped at once by Ctrl-C or SIGTERM
+# ----------------------------------------------------------------------------------------
+class Lost(BaseException):
+    """The student process is gone for this check: ``reason`` is timeout, ended, malformed or interrupted."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(reason, detail)
+        self.reason, self.detail = reason, detail
+
+
+@dataclass
+class Run:
+    timeout: float
+    seed: int | None
+    limits: dict[str, Any]
+    folder: Path
+    stop: threading.Event = field(default_factory=threading.Event)
+    live: set = field(default_factory=set)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    warnings: set = field(default_factory=set)
+    count: int = 0
+
+    def next_folder(self) -> Path:
+        with self.lock:
+            self.count += 1
+            n = self.count
+        d = self.folder / f"w{n}"
+        d.mkdir()
+        return d
+
+    def kill_all(self) -> None:
+        with self.lock:
+            procs = list(self.live)
+        for proc in procs:
+            _kill(proc)
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    """Kill the student process and everything in its process group."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        proc.kill()
+    except ProcessLookupError:
+        pass
+
+
+def _drain(stream: IO[str], kept: list[str], counts: list[int]) -> None:
+    """Read a process's output to the end, keeping the first ``OUTPUT_LIMIT`` characters."""
+    try:
+        for line in stream:
+            counts[0] += 1
+            if sum(map(len, kept)) < OUTPUT_LIMIT:
+                kept.append(line)
+    except (OSError, ValueError):
+        pass
+
+
+def _ended(code: int | None) -> str:
+    if code is None:
+        return "the process ended"
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        why = {"SIGXCPU": " (the CPU time limit)", "SIGXFSZ": " (the file size limit)", "SIGKILL": ""}.get(name, "")
+        return f"the process was killed by {name}{why}"
+    return f"the process ended (exit code {code})"
+
+
+class StudentProcess:
+    """A student process for one exercise file, and the channel to it."""
+
+    def __init__(self, run: Run, sub: Submission, file: Path, key: str, output: tuple) -> None:
+        self.run = run
+        self.home = run.next_folder()
+        work = self.home / "work"
+        if sub.is_folder:
+            size = sum(f.stat().st_size for f in sub.path.rglob("*") if f.is_file() and not f.is_symlink())
+            if size > FOLDER_LIMIT_MB * 2**20:
+                raise Lost("load", f"the folder holds {size / 2**20:.0f} MB, more than {FOLDER_LIMIT_MB} MB: "
+                           "hand in only the exercise files")  # fmt: skip
+            shutil.copytree(sub.path, work, symlinks=True, ignore=shutil.ignore_patterns("__pycache__", ".*"))
+        else:
+            work.mkdir()
+            shutil.copy2(file, work / file.name)
+        (self.home / "mpl").mkdir()
+        to_child, self._to = os.pipe()
+        self._from, from_child = os.pipe()
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(self.home), "TMPDIR": str(self.home),
+            "MPLBACKEND": "Agg", "MPLCONFIGDIR": str(self.home / "mpl"), "LANG": "C.UTF-8",
+            "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+        }  # fmt: skip
+        args = [str(work / file.name), key, str(self.home), str(to_child), str(from_child), json.dumps(run.limits)]
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-I", "-B", "-c", _BOOT, *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT, text=True, errors="replace", cwd=work, env=env, start_new_session=True,
+                pass_fds=(to_child, from_child),
+            )  # fmt: skip
+        finally:
+            os.close(to_child)
+            os.close(from_child)
+        with run.lock:
+            run.live.add(self.proc)
+        self.reader = wire.FrameReader(self._from)
+        self.drain = threading.Thread(target=_drain, args=(self.proc.stdout, *output), daemon=True)
+        self.drain.start()
+        self.deadline = time.monotonic() + STARTUP_SECONDS
+
+    def receive(self) -> tuple[dict, dict]:
+        """The next message, by ``self.deadline``; :class:`Lost` if it does not come or is malformed."""
+        while True:
+            try:
+                body = self.reader.frame()
+                if body is not None:
+                    return wire.unpack(body)
+            except wire.WireError as exc:
+                raise Lost("malformed", str(exc)) from None
+            if self.run.stop.is_set():
+                raise Lost("interrupted")
+            if self.reader.eof:
+                try:
+                    self.proc.wait(timeout=2)
+                except subprocess.TimeoutExpired:
+                    pass
+                raise Lost("ended", _ended(self.proc.poll()))
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise Lost("timeout")
+            ready, _, _ = select.select([self._from], [], [], min(left, 0.1))
+            if ready:
+                self.reader.feed()
+
+    def request(self, message: dict, values: dict | None = None) -> tuple[dict, dict]:
+        try:
+            wire.write_frame(self._to, wire.pack(message, values))
+        except (BrokenPipeError, OSError):
+            raise Lost("ended", _ended(self.proc.poll())) from None
+        return self.receive()
+
+    def close(self) -> None:
+        _kill(self.proc)
+        self.proc.wait()
+        with self.run.lock:
+            self.run.live.discard(self.proc)
+        for fd in (self._to, self._from):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.drain.join(timeout=2)
+        shutil.rmtree(self.home, ignore_errors=True)
+
+
+class RemoteStudent:
+    """The :class:`msdn_numpy.course.grading.Student` interface, answered by a student process."""
+
+    def __init__(self, process: StudentProcess, seed: int | None) -> None:
+        self.process = process
+        self.seed = seed
+        self._shares: list[str] = []
+
+    def rng(self, k: int) -> Any:
+        import numpy as np
+
+        return np.random.default_rng(k if self.seed is None else [self.seed, k])
+
+    def require(self, name: str) -> None:
+        answer, _ = self.process.request({"op": "has", "name": name})
+        if answer.get("has") is not True:
+            raise NotDone(f"{name} is not defined")
+
+    def _answer(self, name: str, answer: dict, values: dict, arguments: dict) -> Any:
+        kind = answer.get("kind")
+        if kind == "missing":
+            raise NotDone(f"{name} is not defined")
+        if kind == "not_implemented":
+            raise NotImplementedError(str(answer.get("message", "")))
+        if kind == "raised":
+            raise StudentRaised(str(answer.get("text", "raised")))
+        if kind == "reference":
+            raise Mismatch(
+                f"{name}: uses the reference implementation {answer.get('name')}; this exercise asks for your own "
+                "(the package's is not available while grading)"
+            )
+        if kind != "value" or "out" not in values:
+            raise Lost("malformed", f"an answer of kind {kind!r}")
+        changed, shares = answer.get("changed"), answer.get("shares")
+        if not isinstance(changed, list) or not isinstance(shares, list):
+            raise Lost("malformed", "an answer without its lists")
+        for k in arguments:
+            if k in changed:
+                raise changed_in_place(name, k)
+        self._shares = [s for s in shares if isinstance(s, str)]
+        return values["out"]
+
+    def call(self, name: str, **arguments: Any) -> Any:
+        answer, values = self.process.request({"op": "call", "name": name}, arguments)
+        return self._answer(name, answer, values, arguments)
+
+    def call_keeping_last(self, name: str, **arguments: Any) -> tuple[Any, Any]:
+        answer, values = self.process.request({"op": "call", "name": name, "keep_last": True}, arguments)
+        out = self._answer(name, answer, values, arguments)
+        ref = answer.get("ref")
+        return out, (wire.Ref(ref) if type(ref) is int else None)
+
+    def shares_memory(self, argument: str) -> bool:
+        return argument in self._shares
+
+    def relation_block(self, d: int, c: int, kernel_sizes: tuple[int, ...], seed: int, **arrays: Any) -> Any:
+        message = {"op": "relation_block", "d": d, "c": c, "kernel_sizes": list(kernel_sizes), "seed": seed}
+        answer, values = self.process.request(message, arrays)
+        return self._answer("RelationBlock", answer, values, {})
+
+
+# ----------------------------------------------------------------------------------------
+# grading: one exercise of one student
+# ----------------------------------------------------------------------------------------
+@dataclass
+class ExerciseGrades:
+    functions: dict[str, FunctionResult]
+    problem: str | None = None
+    file: str | None = None
+
+
+def grade_exercise(run: Run, sub: Submission, key: str, output: tuple) -> ExerciseGrades:
+    """Check every function of exercise ``key`` in the student's file for it, each within ``run.timeout``."""
+    functions = EXERCISES[key].functions
+    file = sub.file_for(key)
+    if file is None:
+        message = f"no file {key}.py in {sub.path.name}/"
+        return ExerciseGrades({fn: FunctionResult(fn, "NOT DONE", message) for fn in functions})
+    done: dict[str, FunctionResult] = {}
+    problem = None
+    while len(done) < len(functions) and problem is None:
+        try:
+            process = StudentProcess(run, sub, file, key, output)
+        except Lost as lost:
+            problem = lost.detail
+            break
+        try:
+            try:
+                answer, _ = process.receive()
+                if answer.get("event") != "ready":
+                    raise Lost("malformed", "no ready message")
+                if not answer.get("landlock"):
+                    run.warnings.add("this kernel has no Landlock: student code could write outside its folder")
+                if answer.get("seccomp") is not True:
+                    run.warnings.add("no seccomp filter here: student code could start processes")
+                process.deadline = time.monotonic() + run.timeout
+                answer, _ = process.receive()
+                if answer.get("event") == "load_failed":
+                    problem = f"the file raised when loaded: {answer.get('message')}"
+                    break
+                if answer.get("event") != "loaded":
+                    raise Lost("malformed", "no loaded message")
+            except Lost as lost:
+                if lost.reason == "interrupted":
+                    raise
+                problem = {
+                    "timeout": f"loading the file took more than {run.timeout:g} s (top-level code that never ends?)",
+                    "ended": f"{lost.detail} while loading the file",
+                    "malformed": f"the student process sent a malformed message while loading the file ({lost.detail})",
+                }[lost.reason]
+                break
+            student = RemoteStudent(process, run.seed)
+            for fn in functions:
+                if fn in done:
+                    continue
+                process.deadline = time.monotonic() + run.timeout
+                try:
+                    done[fn] = run_function_check(fn, EXERCISES[key].checks[fn], student)
+                except Lost as lost:
+                    if lost.reason == "interrupted":
+                        raise
+                    done[fn] = FunctionResult(fn, "FAIL", {
+                        "timeout": f"{fn}: timed out after {run.timeout:g} s (an endless loop, or far too slow)",
+                        "ended": f"{fn}: {lost.detail} while checking it",
+                        "malformed": f"{fn}: the student process sent a malformed answer ({lost.detail})",
+                    }[lost.reason])  # fmt: skip
+                    break  # a fresh process for the rest
+        finally:
+            process.close()
+    results = {fn: done.get(fn) or FunctionResult(fn, "FAIL", problem or "not checked") for fn in functions}
+    return ExerciseGrades(results, problem, str(file))
 
 
 @dataclass
 class StudentGrades:
-    """Everything ``msdn grade`` found out about one student's file.
+    """Everything ``msdn grade`` found out about one student.
 
     Attributes
     ----------
     student : str
-        The file name without ``.py`` (the path, if two files share a name).
-    file : str
+        The folder's or file's name (the path, if two share a name).
+    source : str
+        The student's folder or file.
+    files : dict[str, str or None]
+        Per exercise, the file checked (None: none handed in).
     functions : dict[str, dict[str, FunctionResult]]
         ``functions[exercise][function]``, for every exercise.
-    problem : str or None
-        Why the file as a whole could not be checked (it raised, timed out or exited while
-        loading); every function then fails with this message.
+    problems : dict[str, str]
+        Per exercise whose file could not be checked as a whole (it raised, timed out or
+        exited while loading), why; its functions then fail with this message.
     output : str
-        What the file printed while being checked (the first ``OUTPUT_LIMIT`` characters).
+        What the files printed while being checked (the first ``OUTPUT_LIMIT`` characters).
     output_lines : int
-        How many lines it printed in all.
+        How many lines they printed in all.
     """
 
     student: str
-    file: str
+    source: str
+    files: dict[str, str | None] = field(default_factory=dict)
     functions: dict[str, dict[str, FunctionResult]] = field(default_factory=dict)
-    problem: str | None = None
+    problems: dict[str, str] = field(default_factory=dict)
     output: str = ""
     output_lines: int = 0
 
@@ -87,191 +484,58 @@ class StudentGrades:
         return f"{status} {err:.1e}" if err is not None and math.isfinite(err) else status
 
 
-# ----------------------------------------------------------------------------------------
-# the worker: one process, one student file, the functions it is told to check
-# ----------------------------------------------------------------------------------------
-def _describe(exc: BaseException, path: str) -> str:
-    """``"ZeroDivisionError: division by zero (line 3 of alice.py)"``, or ``"called sys.exit(1)"``."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename).name == Path(path).name]
-    where = f" (line {frames[-1].lineno} of {Path(path).name})" if frames else ""
-    if isinstance(exc, SystemExit):
-        return f"called sys.exit({exc.code!r}){where}"
-    return f"{type(exc).__name__}: {exc}{where}"
+def grade(
+    paths: list[str | Path],
+    timeout: float = 10.0,
+    jobs: int | None = None,
+    seed: int | None = None,
+    limits: dict[str, Any] | None = None,
+    warnings: list[str] | None = None,
+) -> list[StudentGrades]:
+    """Grade every student in ``paths`` (``jobs`` exercise files at a time; default one per CPU core).
 
-
-def _worker(path: str, results_path: str, units: list[str]) -> None:
-    """Load ``path`` and check each ``"exercise:function"`` unit, writing one JSON line per event."""
-    import msdn_numpy.course.exercises as exercises
-
-    with open(results_path, "a", buffering=1, encoding="utf-8") as out:
-
-        def emit(**record: Any) -> None:
-            out.write(json.dumps(record) + "\n")
-            out.flush()
-
-        exercises.GRADING = True  # the file's own check(...) call does nothing
-        sys.argv = [path]
-        sys.path.insert(0, str(Path(path).resolve().parent))
-        emit(event="ready")
-        try:
-            namespace = runpy.run_path(path, run_name="student")
-        except BaseException as exc:  # anything at all: an error, sys.exit, ...
-            emit(event="load_failed", message=_describe(exc, path))
-            return
-        emit(event="loaded")
-        for unit in units:
-            key, function = unit.split(":")
-            emit(event="start", unit=unit)
-            result = run_function_check(function, EXERCISES[key].checks[function], namespace)
-            emit(event="done", unit=unit, result=asdict(result))
-
-
-# ----------------------------------------------------------------------------------------
-# the parent: run workers, watch them, kill what runs too long
-# ----------------------------------------------------------------------------------------
-def _drain(stream: IO[str], kept: list[str], counts: list[int]) -> None:
-    """Read a worker's output to the end, keeping the first ``OUTPUT_LIMIT`` characters."""
-    for line in stream:
-        counts[0] += 1
-        if sum(map(len, kept)) < OUTPUT_LIMIT:
-            kept.append(line)
-
-
-def _kill(proc: subprocess.Popen) -> None:
-    """Kill the worker and anything it started (its own process group, where there are groups)."""
-    try:
-        if hasattr(os, "killpg"):
-            os.killpg(proc.pid, signal.SIGKILL)
-        else:  # Windows: no process groups; the worker alone
-            proc.kill()
-    except (ProcessLookupError, PermissionError):
-        pass
-    proc.wait()
-
-
-def _run_worker(path: Path, units: list[str], timeout: float, tmp: Path, attempt: int, output: tuple) -> dict:
-    """One worker over ``units``; returns what happened (events seen, how it ended)."""
-    results_path = tmp / f"results-{attempt}.jsonl"
-    results_path.touch()
-    env = dict(os.environ, MPLBACKEND="Agg")
-    env.setdefault("OPENBLAS_NUM_THREADS", "1")
-    env.setdefault("OMP_NUM_THREADS", "1")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "msdn_numpy.course.gradebook", "--worker", str(path), str(results_path), *units],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
-        errors="replace", cwd=path.parent, env=env, start_new_session=True,
-    )  # fmt: skip
-    reader = threading.Thread(target=_drain, args=(proc.stdout, *output), daemon=True)
-    reader.start()
-    events: list[dict] = []
-    offset, pending = 0, ""
-    deadline = time.monotonic() + STARTUP_SECONDS
-    timed_out = False
-    while True:
-        finished = proc.poll() is not None
-        with open(results_path, encoding="utf-8") as f:
-            f.seek(offset)
-            chunk = f.read()
-            offset = f.tell()
-        pending += chunk
-        *lines, pending = pending.split("\n")
-        for line in lines:
-            events.append(json.loads(line))
-            deadline = time.monotonic() + timeout  # the time limit restarts at every event
-        if finished:
-            break
-        if time.monotonic() > deadline:
-            timed_out = True
-            _kill(proc)
-            break
-        time.sleep(0.02)
-    proc.wait()
-    reader.join(timeout=5)
-    return {"events": events, "timed_out": timed_out, "returncode": proc.returncode}
-
-
-def grade_file(path: Path, student: str, timeout: float) -> StudentGrades:
-    """Check every function of every exercise in ``path``, each within ``timeout`` seconds."""
-    units = [f"{key}:{fn}" for key, ex in EXERCISES.items() for fn in ex.functions]
-    done: dict[str, FunctionResult] = {}
-    kept: list[str] = []
-    counts = [0]
-    problem = None
-    with tempfile.TemporaryDirectory(prefix="msdn-grade-") as tmp:
-        attempt = 0
-        while len(done) < len(units) and problem is None:
-            todo = [u for u in units if u not in done]
-            run = _run_worker(path, todo, timeout, Path(tmp), attempt, (kept, counts))
-            attempt += 1
-            current, loaded = None, False
-            for event in run["events"]:
-                if event["event"] == "load_failed":
-                    problem = f"the file raised when loaded: {event['message']}"
-                elif event["event"] == "loaded":
-                    loaded = True
-                elif event["event"] == "start":
-                    current = event["unit"]
-                elif event["event"] == "done":
-                    done[event["unit"]] = FunctionResult(**event["result"])
-                    current = None
-            if problem is not None or (loaded and current is None and len(done) == len(units)):
-                continue
-            if not loaded:  # died or hung before the functions could be looked at
-                if run["timed_out"]:
-                    problem = f"loading the file took more than {timeout:g} s (top-level code that never ends?)"
-                else:
-                    problem = f"the process ended (exit code {run['returncode']}) while loading the file"
-                continue
-            if current is None:  # between two functions: should not happen; do not loop forever
-                problem = f"the checking process ended unexpectedly (exit code {run['returncode']})"
-                continue
-            function = current.split(":")[1]
-            if run["timed_out"]:
-                message = f"{function}: timed out after {timeout:g} s (an endless loop, or far too slow)"
-            else:
-                message = f"{function}: the process ended (exit code {run['returncode']}) while checking it"
-            done[current] = FunctionResult(function, "FAIL", message)
-    functions: dict[str, dict[str, FunctionResult]] = {}
-    for unit in units:
-        key, fn = unit.split(":")
-        result = done.get(unit) or FunctionResult(fn, "FAIL", problem or "not checked")
-        functions.setdefault(key, {})[fn] = result
-    output = "".join(kept)
-    return StudentGrades(student, str(path), functions, problem, output[:OUTPUT_LIMIT], counts[0])
-
-
-def student_files(paths: list[str | Path]) -> list[Path]:
-    """The ``.py`` files to grade: files as given, folders expanded to their ``*.py`` (sorted).
-
-    Raises
-    ------
-    FileNotFoundError
-        A path that does not exist, or no ``.py`` file at all.
+    ``seed`` fixes the inputs of the checks (None: the exercises' own, public ones; ``msdn
+    grade`` draws a secret one per run). ``warnings``, if given, receives what the
+    sandbox could not enforce here.
     """
-    files: list[Path] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            files.extend(sorted(q for q in p.glob("*.py") if q.is_file()))
-        elif p.is_file():
-            files.append(p)
-        else:
-            raise FileNotFoundError(f"no such file or folder: {p}")
-    if not files:
-        raise FileNotFoundError(f"no .py files in {', '.join(map(str, paths))}")
-    return files
-
-
-def _names(files: list[Path]) -> list[str]:
-    stems = [f.stem for f in files]
-    return [f.stem if stems.count(f.stem) == 1 else str(f) for f in files]
-
-
-def grade(paths: list[str | Path], timeout: float = 10.0, jobs: int | None = None) -> list[StudentGrades]:
-    """Grade every student file (``jobs`` at a time; default: one per CPU core)."""
-    files = student_files(paths)
-    jobs = jobs or min(len(files), os.cpu_count() or 1)
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(lambda a: grade_file(a[0].resolve(), a[1], timeout), zip(files, _names(files))))
+    subs = collect(paths)
+    jobs = jobs or os.cpu_count() or 1
+    tasks = [(i, key) for i in range(len(subs)) for key in EXERCISES]
+    outputs = {t: ([], [0]) for t in tasks}
+    run = Run(timeout, seed, {**DEFAULT_LIMITS, **(limits or {})}, Path(tempfile.mkdtemp(prefix="msdn-grade-")))
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    results: dict[tuple[int, str], ExerciseGrades] = {}
+    try:
+        futures = {pool.submit(grade_exercise, run, subs[i], key, outputs[(i, key)]): (i, key) for i, key in tasks}
+        pending = set(futures)
+        while pending:  # short waits: Ctrl-C and SIGTERM are seen at once
+            finished, pending = wait(pending, timeout=0.1, return_when=FIRST_EXCEPTION)
+            for f in finished:
+                results[futures[f]] = f.result()
+    except BaseException:
+        run.stop.set()
+        run.kill_all()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    finally:
+        pool.shutdown(wait=True)
+        shutil.rmtree(run.folder, ignore_errors=True)
+    if warnings is not None:
+        warnings.extend(sorted(run.warnings))
+    grades = []
+    for i, sub in enumerate(subs):
+        g = StudentGrades(sub.student, str(sub.path))
+        for key in EXERCISES:
+            ex = results[(i, key)]
+            g.files[key], g.functions[key] = ex.file, ex.functions
+            if ex.problem:
+                g.problems[key] = ex.problem
+            kept, counts = outputs[(i, key)]
+            g.output += "".join(kept)
+            g.output_lines += counts[0]
+        g.output = g.output[:OUTPUT_LIMIT]
+        grades.append(g)
+    return grades
 
 
 # ----------------------------------------------------------------------------------------
@@ -286,11 +550,12 @@ def format_table(grades: list[StudentGrades]) -> str:
     lines.insert(1, "  ".join("-" * w for w in widths))
     details = []
     for g in grades:
-        if g.problem:
-            details.append(f"{g.student}: every function FAILS: {g.problem}")
         for key in keys:
+            problem = g.problems.get(key)
+            if problem:
+                details.append(f"{g.student} / {key}: every function FAILS: {problem}")
             for r in g.functions[key].values():
-                if r.status == "FAIL" and r.message != g.problem:
+                if r.status == "FAIL" and r.message != problem:
                     details.append(f"{g.student} / {key}: {r.message}")
         if g.output_lines:
             first = g.output.splitlines()[0] if g.output else ""
@@ -304,24 +569,26 @@ def _finite(x: float | None) -> float | None:
     return x if x is None or math.isfinite(x) else None
 
 
-def to_json(grades: list[StudentGrades], timeout: float) -> dict[str, Any]:
+def to_json(grades: list[StudentGrades], timeout: float, seed: int | None = None) -> dict[str, Any]:
     """The gradebook: per student, per exercise the verdict, the worst error and every function's result.
 
     Non-finite errors (a function that returned inf or nan) are written as ``null``.
     """
     return {
         "time_limit_seconds": timeout,
+        "seed": seed,
         "exercises": {k: {"title": e.title, "functions": list(e.functions)} for k, e in EXERCISES.items()},
         "students": [
             {
                 "student": g.student,
-                "file": g.file,
-                "problem": g.problem,
+                "source": g.source,
                 "printed_lines": g.output_lines,
                 "output": g.output,
                 "exercises": {
                     key: {
+                        "file": g.files[key],
                         "status": g.status(key),
+                        "problem": g.problems.get(key),
                         "worst_error": _finite(worst_error(list(fns.values()))),
                         "functions": [{**asdict(r), "error": _finite(r.error)} for r in fns.values()],
                     }
@@ -333,23 +600,70 @@ def to_json(grades: list[StudentGrades], timeout: float) -> dict[str, Any]:
     }
 
 
-def run_grade(paths: list[str], timeout: float = 10.0, json_path: str | None = None) -> int:
-    """``msdn grade``: grade, print the table, write the JSON. Returns the exit code (0)."""
+def check_outputs(paths: list[str], outputs: dict[str, str | None]) -> None:
+    """No output may be an input, lie inside a student's folder, or be another output.
+
+    Raises
+    ------
+    OutputError
+        With the option, the reason and the fix.
+    """
+    from msdn_numpy.util.files import OutputError
+
+    inputs = [("a student's file", f) for f in student_files(paths)]
+    folders = [Path(p).resolve() for p in paths if Path(p).is_dir()]
+    seen: dict[Path, str] = {}
+    for option, path in outputs.items():
+        if not path:
+            continue
+        check_output(path, option, inputs=inputs, keep_suffixes=(".npz", ".arff", ".xml", ".py", ".ipynb"))
+        where = Path(path).resolve()
+        for folder in folders:
+            if where.is_relative_to(folder):
+                raise OutputError(f"{option} {path} is inside {folder}, which is being graded; write it elsewhere")
+        if where in seen:
+            raise OutputError(f"{option} {path} is also {seen[where]}; give each output its own file")
+        seen[where] = option
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def run_grade(
+    paths: list[str],
+    timeout: float = 10.0,
+    json_path: str | None = None,
+    jobs: int | None = None,
+    seed: int | None = None,
+    limits: dict[str, Any] | None = None,
+) -> int:
+    """``msdn grade``: grade, print the table, write the JSON. Returns the exit code (0).
+
+    ``seed=None`` draws a secret seed for this run (written to the JSON, for the record).
+    SIGTERM ends the run like Ctrl-C: every student process killed, the temporary folder removed.
+    """
     if timeout <= 0:
         raise ValueError(f"--timeout must be positive, got {timeout}")
-    files = student_files(paths)
-    print(f"grading {len(files)} file(s) on {len(EXERCISES)} exercises, time limit {timeout:g} s per check\n")
-    grades = grade(paths, timeout)
+    check_outputs(paths, {"--json": json_path})
+    subs = collect(paths)
+    seed = secrets.randbits(63) if seed is None else seed
+    print(
+        f"grading {len(subs)} student(s) on {len(EXERCISES)} exercises, time limit {timeout:g} s per check\n",
+        flush=True,
+    )
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
+    try:
+        warnings: list[str] = []
+        grades = grade(paths, timeout, jobs=jobs, seed=seed, limits=limits, warnings=warnings)
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
     print(format_table(grades))
+    for w in warnings:
+        print(f"\nwarning: {w}")
     if json_path:
-        write_text(json_path, json.dumps(to_json(grades, timeout), indent=2) + "\n")  # atomic
+        write_text(json_path, json.dumps(to_json(grades, timeout, seed), indent=2) + "\n")  # atomic
         print(f"\ngrades written to {json_path}")
     return 0
-
-
-if __name__ == "__main__":
-    if len(sys.argv) >= 4 and sys.argv[1] == "--worker":
-        _worker(sys.argv[2], sys.argv[3], sys.argv[4:])
-    else:
-        print("usage: msdn grade FILE... (this module's own command line is the grading worker)", file=sys.stderr)
-        sys.exit(2)

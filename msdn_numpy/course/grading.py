@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from msdn_numpy.course.wire import Opaque
 from msdn_numpy.nn.gradcheck import PASS_BAR, rel_error
 
 STATUSES = ("PASS", "FAIL", "NOT DONE")
@@ -74,20 +75,57 @@ def _shape_text(shape: tuple[int, ...]) -> str:
 
 
 def _describe_type(value: Any) -> str:
-    return "None" if value is None else f"a {type(value).__name__}"
+    if value is None:
+        return "None"
+    return f"a {value.type_name if isinstance(value, Opaque) else type(value).__name__}"
+
+
+def changed_in_place(name: str, argument: str) -> Mismatch:
+    return Mismatch(
+        f"{name}: changed its input {argument} in place; compute new arrays and leave the inputs unchanged "
+        "(the caller still needs them)"
+    )
+
+
+class StudentRaised(Exception):
+    """The student's code raised (or exited) in the student process: ``text`` says what and where."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
 
 
 class Student:
-    """The functions of one student's namespace, called safely.
+    """The functions of one student's namespace, called in this process (the exercise's own ``check``).
 
-    ``call(name, **arguments)`` calls ``namespace[name]`` with copies of the arguments
-    (positionally, in the given order) and fails the call if it changed any of them;
-    ``last_arguments`` holds the copies the last call was given.
+    The checks see a student only through this interface, which
+    :class:`msdn_numpy.course.gradebook.RemoteStudent` provides for a student process:
+
+    ``require(name)``
+        :class:`NotDone` if ``name`` is not defined;
+    ``call(name, **arguments)``
+        ``namespace[name]`` called with copies of the arguments (positionally, in the given
+        order); a call that changed any of them fails;
+    ``call_keeping_last(name, **arguments)``
+        the same, and a handle on the last item of the result (a cache) to pass back;
+    ``shares_memory(argument)``
+        whether the last call's result shares memory with its copy of ``argument``;
+    ``relation_block(...)``
+        exercise 6's layer run by :func:`relation_block_outputs`;
+    ``rng(k)``
+        the generator of the check's ``k``-th stream: ``default_rng(k)`` when ``seed`` is
+        None (the exercises' own checks), else ``default_rng([seed, k])`` (``msdn grade``:
+        a seed the student's code never sees, so no answer can be prepared in advance).
     """
 
-    def __init__(self, namespace: dict[str, Any]) -> None:
+    def __init__(self, namespace: dict[str, Any], seed: int | None = None) -> None:
         self.namespace = namespace
+        self.seed = seed
         self.last_arguments: dict[str, Any] = {}
+        self._last_out: Any = None
+
+    def rng(self, k: int) -> np.random.Generator:
+        return np.random.default_rng(k if self.seed is None else [self.seed, k])
 
     def get(self, name: str) -> Any:
         """The student's object ``name``, or :class:`NotDone` if it is not defined."""
@@ -96,18 +134,75 @@ class Student:
             raise NotDone(f"{name} is not defined")
         return obj
 
+    def require(self, name: str) -> None:
+        self.get(name)
+
     def call(self, name: str, **arguments: Any) -> Any:
         fn = self.get(name)
         given = {k: copy.deepcopy(v) for k, v in arguments.items()}  # an array keeps its memory layout
         self.last_arguments = given
         out = fn(*given.values())
+        self._last_out = out
         for k, v in arguments.items():
             if isinstance(v, np.ndarray) and not np.array_equal(given[k], v, equal_nan=True):
-                raise Mismatch(
-                    f"{name}: changed its input {k} in place; compute new arrays and leave the inputs unchanged "
-                    "(the caller still needs them)"
-                )
+                raise changed_in_place(name, k)
         return out
+
+    def call_keeping_last(self, name: str, **arguments: Any) -> tuple[Any, Any]:
+        out = self.call(name, **arguments)
+        return out, (out[-1] if isinstance(out, (tuple, list)) and len(out) >= 2 else None)
+
+    def shares_memory(self, argument: str) -> bool:
+        out = self._last_out
+        return isinstance(out, np.ndarray) and np.shares_memory(out, self.last_arguments[argument])
+
+    def relation_block(self, d: int, c: int, kernel_sizes: tuple[int, ...], seed: int, **arrays: Any) -> dict:
+        return relation_block_outputs(self.get("RelationBlock"), d, c, kernel_sizes, seed, arrays)
+
+
+def relation_block_outputs(
+    cls: Any, d: int, c: int, kernel_sizes: tuple[int, ...], seed: int, arrays: dict[str, Any]
+) -> dict[str, Any]:
+    """Exercise 6's layer ``cls(d, c, kernel_sizes, rng=seed)`` given the grader's weights, run once and gradchecked.
+
+    ``arrays`` holds ``Z``, ``dlogits``, the weights ``Ws``, ``bs`` (one per kernel size) and
+    ``W_r``, ``b_r`` (the read-out). Returns ``{"problem": text}`` when the layer's structure
+    does not fit (the template's ``__init__`` changed), else the forward output ``out``, ``dZ``
+    and every layer's gradients from one ``backward(dlogits)``, and ``gradcheck``: the
+    result of :func:`msdn_numpy.nn.gradcheck.gradcheck` on the whole block (or its error).
+    This runs in the student's process; the grader judges the outputs itself.
+    """
+    from msdn_numpy.nn.gradcheck import gradcheck
+
+    block = cls(d, c, kernel_sizes, rng=seed)
+    for attr in ("convs", "readout"):
+        if not hasattr(block, attr):
+            return {"problem": f"RelationBlock: has no attribute '{attr}'; keep the __init__ of the template"}
+    convs = list(block.convs)
+    if len(convs) != len(arrays["Ws"]):
+        return {"problem": f"RelationBlock: has {len(convs)} convs for {len(kernel_sizes)} kernel sizes; keep the "
+                "__init__ of the template"}  # fmt: skip
+    targets = [(f"convs[{i}]", conv, W, b) for i, (conv, W, b) in enumerate(zip(convs, arrays["Ws"], arrays["bs"]))]
+    for where, layer, W, b in targets + [("readout", block.readout, arrays["W_r"], arrays["b_r"])]:
+        for name, value in (("W", W), ("b", b)):
+            have = np.shape(layer.params.get(name))
+            if have != value.shape:
+                return {"problem": f"RelationBlock: {where}.params['{name}'] has shape {_shape_text(have)} but "
+                        f"expected {_shape_text(value.shape)}; keep the __init__ of the template"}  # fmt: skip
+            layer.params[name] = np.array(value, dtype=np.float64)
+    out = np.array(block.forward(np.array(arrays["Z"])), dtype=np.float64)
+    dZ = np.array(block.backward(np.array(arrays["dlogits"])), dtype=np.float64)
+    grads = [[np.array(layer.grads[k], dtype=np.float64) for k in ("W", "b")] for layer in [*convs, block.readout]]
+    try:
+        result = gradcheck(block, np.array(arrays["Z"]))
+        checked: dict[str, Any] = {"passed": bool(result.passed), "worst": str(result.worst),
+                                   "worst_error": float(result.worst_error),
+                                   "problems": [str(p) for p in result.problems]}  # fmt: skip
+    except (ValueError, RuntimeError) as exc:
+        if not str(exc).startswith("gradcheck:"):
+            raise
+        checked = {"error": str(exc)}
+    return {"out": out, "dZ": dZ, "grads": grads, "gradcheck": checked}
 
 
 def expect_array(fn: str, tensor: str, value: Any, expected: np.ndarray, case: str, whole: bool = True) -> float:
@@ -227,15 +322,16 @@ def _student_line(exc: BaseException) -> str:
     return f" (line {frames[-1].lineno} of {frames[-1].filename})"
 
 
-def run_function_check(function: str, check: Callable[[Student], float], namespace: dict[str, Any]) -> FunctionResult:
-    """Run one function's check on a student's namespace and turn the outcome into a verdict.
+def run_function_check(function: str, check: Callable[[Student], float], student: Any) -> FunctionResult:
+    """Run one function's check on a student (a namespace, or a :class:`Student`) and turn the outcome into a verdict.
 
     ``check(student)`` returns the worst relative error over its cases, or raises
     :class:`Mismatch` (FAIL), :class:`NotDone` or ``NotImplementedError`` (NOT DONE).
     Any other exception raised by the student's code is a FAIL that names the exception
     and the line of the student's file it came from.
     """
-    student = Student(namespace)
+    if isinstance(student, dict):
+        student = Student(student)
     try:
         with np.errstate(all="ignore"):  # overflow in a naive formula is reported as inf/nan, not warned
             error = check(student)
@@ -245,6 +341,8 @@ def run_function_check(function: str, check: Callable[[Student], float], namespa
         return FunctionResult(function, "NOT DONE", f"raises NotImplementedError({str(exc)!r})")
     except Mismatch as exc:
         return FunctionResult(function, "FAIL", exc.message, exc.error)
+    except StudentRaised as exc:  # in the student process: what and where, as that process saw it
+        return FunctionResult(function, "FAIL", f"{function}: {exc.text}")
     except RecursionError as exc:
         return FunctionResult(function, "FAIL", f"{function}: RecursionError: {exc}")
     except SystemExit as exc:  # sys.exit() or exit() in the student's code: not the end of the checking

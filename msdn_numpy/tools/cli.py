@@ -312,11 +312,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    if args.json:
-        check_output(args.json, "--json")
     from msdn_numpy.course.gradebook import run_grade  # imported here: only grading needs the exercise checkers
 
-    return run_grade(args.files, timeout=args.timeout, json_path=args.json)
+    limits = {"memory_mb": args.memory_mb, "cpu_seconds": args.cpu_seconds, "file_mb": args.file_mb}
+    return run_grade(
+        args.files, timeout=args.timeout, json_path=args.json, jobs=args.jobs, seed=args.seed, limits=limits
+    )
 
 
 # -- option values: checked where they enter ---------------------------------------------
@@ -523,7 +524,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("grade", help="check students' exercise files: PASS / FAIL / NOT DONE per exercise")
-    p.add_argument("files", nargs="+", metavar="FILE", help="student .py files, or folders (every .py file in them)")
+    p.add_argument(
+        "files", nargs="+", metavar="PATH",
+        help="student folders (holding 01_relu.py ...), student files, or a class folder of either (README 'Grading')",
+    )  # fmt: skip
     p.add_argument(
         "--timeout",
         type=float_in(0, 3600, lo_open=True),
@@ -531,6 +535,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds allowed for each function's check (default: %(default)s)",
     )
     p.add_argument("--json", metavar="FILE", help="also write the grades as JSON, for a gradebook (replaces FILE)")
+    p.add_argument("--jobs", type=int_in(1, 256), default=None, metavar="N",
+                   help="exercise files checked at a time (default: one per CPU core)")  # fmt: skip
+    p.add_argument("--seed", type=int_in(0, 2**63 - 1), default=None, metavar="N",
+                   help="fix the checks' inputs (default: a secret seed per run; one students know lets them "
+                   "prepare answers)")  # fmt: skip
+    p.add_argument("--memory-mb", type=int_in(256, 1 << 20), default=2048, metavar="MB",
+                   help="address space of a student process (default: %(default)s)")  # fmt: skip
+    p.add_argument("--cpu-seconds", type=int_in(1, 86400), default=120, metavar="S",
+                   help="CPU time of a student process, one exercise (default: %(default)s)")  # fmt: skip
+    p.add_argument(
+        "--file-mb",
+        type=int_in(1, 1 << 20),
+        default=16,
+        metavar="MB",
+        help="largest file a student process may write, in its temporary folder (default: %(default)s)",
+    )
     p.set_defaults(func=cmd_grade)
 
     for p in sub.choices.values():  # global: every sub-command takes it
