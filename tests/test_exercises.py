@@ -254,6 +254,32 @@ WRONG = [
      "_right = adam_step\ndef adam_step(p, g, m, v, t, lr, beta1, beta2, eps):\n"
      "    p2, m2, v2 = _right(p, g, m, v, t, lr, beta1, beta2, eps)\n    m[...] = m2\n    return p2, m, v2\n",
      "adam_step: changed its input m in place"),
+    # 08 the label axis: no tanh; tanh' forgotten; du without g; windows centred for even k; no clipping;
+    # an int mask
+    ("08_label_axis", "score_embedding_forward",
+     "def score_embedding_forward(g, u, e):\n    return u[None] * g[:, None, :] + e[None]\n",
+     "score_embedding_forward: Z is wrong in case g (3, 7), u and e (4, 7)"),
+    ("08_label_axis", "score_embedding_backward",
+     "def score_embedding_backward(dZ, g, u, e):\n"
+     "    return (dZ * u[None]).sum(1), (dZ * g[:, None, :]).sum(0), dZ.sum(0)\n",
+     "score_embedding_backward: dg is wrong in case g (3, 7), u and e (4, 7)"),
+    ("08_label_axis", "score_embedding_backward",
+     "_right = score_embedding_backward\ndef score_embedding_backward(dZ, g, u, e):\n"
+     "    dg, du, de = _right(dZ, g, u, e)\n    return dg, de, de\n",
+     "score_embedding_backward: du is wrong in case g (3, 7), u and e (4, 7)"),
+    ("08_label_axis", "receptive_field",
+     "def receptive_field(L, kernel_sizes, p):\n    seen = np.zeros(L, dtype=bool)\n"
+     "    for k in kernel_sizes:\n        seen[max(p - k // 2, 0) : min(p + k // 2, L - 1) + 1] = True\n"
+     "    return seen\n",
+     "receptive_field: seen is wrong in case L=8, kernel_sizes=(2,), p=3"),
+    ("08_label_axis", "receptive_field",
+     "def receptive_field(L, kernel_sizes, p):\n    seen = np.zeros(L, dtype=bool)\n"
+     "    for k in kernel_sizes:\n        seen[p - (k - 1) // 2 : p + k // 2 + 1] = True\n    return seen\n",
+     "receptive_field: seen is wrong in case L=9, kernel_sizes=(1, 3, 5), p=0"),
+    ("08_label_axis", "receptive_field",
+     "_right = receptive_field\ndef receptive_field(L, kernel_sizes, p):\n"
+     "    return _right(L, kernel_sizes, p).astype(int)\n",
+     "receptive_field: seen has dtype int64, expected bool (case L=9, kernel_sizes=(3,), p=4)"),
 ]  # fmt: skip
 
 

@@ -240,3 +240,8 @@ for a, b in [("free, K=(1,3,5) (default)", "free, K=(1,)"), ("label, K=(1,3,5)",
 # when labels are conditionally dependent. synthetic-scales has no conditional
 # dependence (every label is a function of x), which is why a per-label model can reach
 # it at all; its rules are hard only because they must be *learned* from 400 rows.
+#
+# **Exercise 8** (`tutorials/exercises/08_label_axis.py`) has you write this tutorial's
+# two ideas by hand: the per-label score embedding of `relation="label"` (forward and
+# backward), and `receptive_field`, the positions of the label axis a set of kernel sizes
+# can see from one output position.

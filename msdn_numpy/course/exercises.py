@@ -18,6 +18,8 @@ exercise                    functions                                          r
 ``06_msdn_relations``       ``multiscale_forward``, ``readout_forward``,       ``Conv1D``, ``ReLU``,
                             ``RelationBlock`` (whole-block ``gradcheck``)      ``Parallel``, ``gradcheck``
 ``07_adam``                 ``adam_step``                                      ``Adam``
+``08_label_axis``           ``score_embedding_forward``,                       ``ScoreEmbedding``,
+                            ``score_embedding_backward``, ``receptive_field``  ``Conv1D`` (measured reach)
 ==========================  =================================================  ===============================
 
 Every check runs a few seeded cases (odd sizes; stride, dilation and uneven padding for
@@ -56,6 +58,7 @@ from msdn_numpy.nn.layers import Module, Parallel, ReLU, Sequential
 from msdn_numpy.nn.losses import BCEWithLogits
 from msdn_numpy.nn.optim import Adam
 from msdn_numpy.nn.recurrent import LSTM, lstm_step_backward, lstm_step_forward
+from msdn_numpy.nn.score_embedding import ScoreEmbedding
 
 #: Set by ``msdn grade`` while it loads a student's file, so that the file's own
 #: ``check(...)`` call at the bottom does nothing (the grader runs the checks itself).
@@ -493,6 +496,85 @@ def _check_adam_step(s: Student) -> float:
 
 
 # ----------------------------------------------------------------------------------------
+# 08 the label axis: the per-label score embedding, and the reach of a kernel
+# ----------------------------------------------------------------------------------------
+def _embedding_cases(s: Student) -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    rng = s.rng(16)
+    cases = []
+    for N, d, L in ((3, 4, 7), (1, 2, 5), (5, 3, 1)):
+        g = 2.0 * rng.standard_normal((N, L))  # scores of a few units: some channels saturate
+        u, e = rng.standard_normal((d, L)), rng.standard_normal((d, L))
+        cases.append((f"g ({N}, {L}), u and e ({d}, {L})", g, u, e, rng.standard_normal((N, d, L))))
+    return cases
+
+
+def _score_embedding(u: np.ndarray, e: np.ndarray) -> ScoreEmbedding:
+    d, L = u.shape
+    return _set_params(ScoreEmbedding(L, d, rng=0), u=u, e=e)
+
+
+def _check_score_embedding_forward(s: Student) -> float:
+    worst = 0.0
+    for case, g, u, e, _ in _embedding_cases(s):
+        expected = _score_embedding(u, e).forward(g)
+        compare = _array("score_embedding_forward", "Z", expected, case)
+        worst = max(worst, _twice(s, "score_embedding_forward", ("Z",), compare, g=g, u=u, e=e))
+    return worst
+
+
+def _check_score_embedding_backward(s: Student) -> float:
+    worst = 0.0
+    names = ("dg", "du", "de")
+    for case, g, u, e, dZ in _embedding_cases(s):
+        layer = _score_embedding(u, e)
+        layer.forward(g)
+        dg = layer.backward(dZ)
+        compare = _arrays("score_embedding_backward", names, (dg, layer.grads["u"], layer.grads["e"]), case)
+        worst = max(worst, _twice(s, "score_embedding_backward", names, compare, dZ=dZ, g=g, u=u, e=e))
+    return worst
+
+
+def _reach(L: int, kernel_sizes: tuple[int, ...], p: int) -> np.ndarray:
+    """The positions whose input changes the output at ``p``, measured on the package's convolutions.
+
+    One ``"same"``-padded ``Conv1D`` per kernel size with random weights: the input at
+    position ``q`` is changed, and the output at ``p`` compared (its pre-activation, so that
+    no ReLU can hide a change).
+    """
+    rng = np.random.default_rng(0)
+    seen = np.zeros(L, dtype=bool)
+    x = rng.standard_normal((1, 2, L))
+    for k in kernel_sizes:
+        conv = Conv1D(2, 3, k, padding="same", rng=rng)
+        base = conv.forward(x)[:, :, p]
+        for q in range(L):
+            x2 = x.copy()
+            x2[:, :, q] += 1.0
+            seen[q] |= not np.allclose(conv.forward(x2)[:, :, p], base, rtol=0, atol=1e-12)
+    return seen
+
+
+#: (L, kernel sizes, p): odd and even sizes, both ends, a kernel longer than the axis
+_REACH_CASES = [(9, (3,), 4), (9, (1, 3, 5), 0), (9, (1, 3, 5), 8), (8, (2,), 3), (8, (4,), 7), (6, (1, 9), 2),
+                (12, (1, 3, 5, 9), 6), (5, (1,), 2)]  # fmt: skip
+
+
+def _check_receptive_field(s: Student) -> float:
+    worst = 0.0
+    for L, ks, p in _REACH_CASES:
+        expected = _reach(L, ks, p).astype(np.float64)
+        case = f"L={L}, kernel_sizes={ks}, p={p}"
+
+        def compare(value: Any, expected: np.ndarray = expected, case: str = case) -> float:
+            if isinstance(value, np.ndarray) and value.dtype != bool:
+                raise Mismatch(f"receptive_field: seen has dtype {value.dtype}, expected bool (case {case})")
+            return expect_array("receptive_field", "seen", value, expected, case)
+
+        worst = max(worst, _twice(s, "receptive_field", ("seen",), compare, L=L, kernel_sizes=ks, p=p))
+    return worst
+
+
+# ----------------------------------------------------------------------------------------
 # the registry, and the check that ends every exercise file
 # ----------------------------------------------------------------------------------------
 EXERCISES: dict[str, Exercise] = {
@@ -513,6 +595,10 @@ EXERCISES: dict[str, Exercise] = {
                  {"multiscale_forward": _check_multiscale_forward, "readout_forward": _check_readout_forward,
                   "RelationBlock": _check_relation_block}),
         Exercise("07_adam", "one step of Adam with bias correction", {"adam_step": _check_adam_step}),
+        Exercise("08_label_axis", "the label axis: a per-label score embedding and the reach of a kernel",
+                 {"score_embedding_forward": _check_score_embedding_forward,
+                  "score_embedding_backward": _check_score_embedding_backward,
+                  "receptive_field": _check_receptive_field}),
     )
 }  # fmt: skip
 

@@ -60,6 +60,10 @@ REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
         ("msdn_numpy.nn.layers", "Parallel.backward"),
     ),
     "07_adam": (("msdn_numpy.nn.optim", "Adam.step"), ("msdn_numpy.nn.optim", "Adam.update")),
+    "08_label_axis": (
+        ("msdn_numpy.nn.score_embedding", "ScoreEmbedding.forward"),
+        ("msdn_numpy.nn.score_embedding", "ScoreEmbedding.backward"),
+    ),
 }
 
 
