@@ -7,7 +7,8 @@ enforces it):
 ``dataio/``     datasets, ARFF files, the benchmark registry, splits, label orders, synthetic data
 ``nn/``         the engine: layers, conv (naive + im2col), multiscale, recurrent, losses, optim, gradcheck
 ``models``      MSDN, RethinkRNN, BRMLP (built from ``nn``)
-``train``       the training recipe; ``metrics``: the multi-label metrics
+``metrics``     the multi-label metrics; ``train``: the training recipe
+``estimators``  MSDNClassifier, RethinkRNNClassifier, BRMLPClassifier: the recipe, scikit-learn style
 ``compare``     the comparison of the models over seeds, with paired statistics
 ``course/``     the exercises' checkers and ``msdn grade``
 ``tools/``      the ``msdn`` command, model files, plots, the benchmark
@@ -26,8 +27,26 @@ from msdn_numpy.nn.recurrent import LSTM
 
 __version__ = "0.1.0"
 
+#: Exported, but imported on first use: the estimators bring in the trainer and, with the
+#: metrics, SciPy's statistics, which ``from msdn_numpy import Conv1D`` does not need.
+_LAZY = {"MSDNClassifier": "estimators", "RethinkRNNClassifier": "estimators", "BRMLPClassifier": "estimators"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f"msdn_numpy.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'msdn_numpy' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
 __all__ = [
-    "Adam", "BCEWithLogits", "BRMLP", "Conv1D", "Conv1DNaive", "Dropout", "GradcheckResult", "LSTM",
-    "Linear", "MSDN", "Module", "MultiScaleConv1D", "PASS_BAR", "Parallel", "ReLU", "Reshape", "RethinkRNN",
-    "SGD", "Sequential", "Tanh", "build_model", "gradcheck", "rel_error", "sigmoid",
+    "Adam", "BCEWithLogits", "BRMLP", "BRMLPClassifier", "Conv1D", "Conv1DNaive", "Dropout", "GradcheckResult",
+    "LSTM", "Linear", "MSDN", "MSDNClassifier", "Module", "MultiScaleConv1D", "PASS_BAR", "Parallel", "ReLU",
+    "Reshape", "RethinkRNN", "RethinkRNNClassifier", "SGD", "Sequential", "Tanh", "build_model", "gradcheck",
+    "rel_error", "sigmoid",
 ]  # fmt: skip
