@@ -143,6 +143,19 @@ def test_a_handout_exercise_runs_in_a_kernel(written, tmp_path) -> None:
     assert "verdict: NOT DONE" in shown and "lstm_step_backward" in shown
 
 
+def test_a_handout_tutorial_runs_in_a_kernel_and_shows_its_figure(written, tmp_path) -> None:
+    """From the handout's own tutorials/ folder (notebooks and common.py only), as a student opens it."""
+    from test_tutorials import images, run_in_kernel
+
+    dest, _ = written
+    work = tmp_path / "tutorials"
+    shutil.copytree(dest / "tutorials", work)
+    proc, nb = run_in_kernel(work / "02_metrics.ipynb", work)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert sum(len(images(c)) for c in nb["cells"] if c["cell_type"] == "code") == 1
+    assert (work / "figures" / "02_tiny_example.png").is_file()
+
+
 def _one_line_error(capsys, argv: list[str]) -> str:
     assert main(argv) == 2
     err = capsys.readouterr().err

@@ -14,6 +14,13 @@ layers, and gets one verdict:
 ``NOT DONE``  the function is missing or still raises ``NotImplementedError`` (the
               template's ``YOUR CODE`` block).
 
+A FAIL whose numbers are right but in the wrong places says so
+(:func:`arrangement_hint`): "your values are the expected ones transposed", "... in
+another order", or the reshape or axis permutation that would make them right. The
+LSTM checks name the gate block of the gradients that is wrong (:func:`wrong_blocks`,
+``exercises.gate_hint``). Every comparison runs where the expected values are computed:
+in ``msdn grade``, the grader's process, never the student's.
+
 Besides the values, a check fails a function that modifies its inputs in place (the
 caller's arrays would change under it) or that returns something different when called
 twice with the same inputs (state kept between calls, e.g. gradients accumulated).
