@@ -152,6 +152,8 @@ def kernel_env() -> dict[str, str]:
     """A kernel as Jupyter starts one: smoke mode, one BLAS thread, and matplotlib's default (inline) backend."""
     env = _env()
     env.pop("MPLBACKEND")
+    # the kernel spec runs `python`: this interpreter's, also when its venv is not activated
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     return env
 
 
