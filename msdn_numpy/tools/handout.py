@@ -144,8 +144,8 @@ It prints, for every function, `PASS` (with its worst relative error; the bar is
 `FAIL` with what is wrong (the tensor, both shapes when they differ, the largest
 difference, and hints such as "your values are the expected ones transposed" or the LSTM
 gate block whose gradient is wrong), or `NOT DONE`. The grader runs the same checks, on
-other random inputs: `msdn grade exercises/` grades this folder the way your instructor
-will (one row, yours), each exercise from its own file.
+other random inputs: `msdn grade exercises/`, run from this handout's folder, grades your
+exercises the way your instructor will (one row), each exercise from its own file.
 
 ## What to hand in
 
@@ -159,8 +159,12 @@ yourname/
   {exercise_keys[-1]}.py
 ```
 
-that is {files}. Each file is graded alone, in a fresh process: a file may not rely on
-another one (import nothing from your other exercises; each file has what it needs).
+that is
+
+{files}.
+
+Each file is graded alone, in a fresh process: a file may not rely on another one
+(import nothing from your other exercises; each file has what it needs).
 A file you do not hand in is `NOT DONE`. Keep the names: a file named otherwise is not
 found.
 
