@@ -17,9 +17,10 @@ setup(
     install_requires=["numpy>=1.24", "scipy>=1.10", "matplotlib>=3.6", "liac-arff>=2.5"],
     extras_require={
         # Test time: pytest, ruff and the oracle scikit-learn (metrics, peer classifiers,
-        # the estimators' checks; 1.8 for parametrize_with_checks(xfail_strict=)): the README's
-        # test command, no GPU build in it.
-        "test": ["pytest>=7", "scikit-learn>=1.8", "ruff>=0.4"],
+        # the estimators' checks; 1.8 for parametrize_with_checks(xfail_strict=)); nbformat
+        # (validates the notebooks `msdn handout` writes), nbclient and ipykernel (execute the
+        # tutorials in a Jupyter kernel): the README's test command, no GPU build in it.
+        "test": ["pytest>=7", "scikit-learn>=1.8", "ruff>=0.4", "nbformat>=5.7", "nbclient>=0.7", "ipykernel>=6"],
         # The PyTorch oracle of the layers and the bench, on its own (CI installs
         # ".[test,torch]"; without it those tests skip, naming this extra). From the
         # public index torch==2.13.0 is the CUDA build (several GB): install the CPU

@@ -144,6 +144,12 @@ WRONG = [
      "_right = conv1d_forward\ndef conv1d_forward(x, W, b, stride, dilation, pad_left, pad_right):\n"
      "    return _right(x, W, 0 * b, stride, dilation, pad_left, pad_right)\n",
      "conv1d_forward: out is wrong"),
+    ("03_im2col", "conv1d_forward",  # (C_out, N, L_out) read as (N, C_out, L_out): a reshape, not a transpose
+     "_right = conv1d_forward\ndef conv1d_forward(x, W, b, stride, dilation, pad_left, pad_right):\n"
+     "    out = _right(x, W, b, stride, dilation, pad_left, pad_right)\n"
+     "    return out.transpose(1, 0, 2).reshape(out.shape)\n",
+     "conv1d_forward: out is wrong in case x (2, 3, 9), W (4, 3, 3), stride=1, dilation=1, pad=(1, 1): relative "
+     "error"),
     # 04 col2im: = instead of +=; conv1d_backward: flipped kernel, no bias gradient, padding kept, wrong dW shape
     ("04_conv1d_backward", "col2im",
      "def col2im(dcols, L_pad, stride, dilation):\n    C, K, N, L_out = dcols.shape\n"
@@ -178,7 +184,9 @@ WRONG = [
      "_right = lstm_step_backward\ndef lstm_step_backward(dh, dc, cache):\n"
      "    x, h_prev, c_prev, W_x, W_h, i, f, g, o, tanh_c = cache\n"
      "    return _right(dh, dc - dh * o * (1 - tanh_c**2), cache)  # so that dc_total = dc: the path via h lost\n",
-     "lstm_step_backward: dx is wrong in case x (2, 3), H=5"),
+     "lstm_step_backward: the i-, f- and g-gate blocks of db, dW_x and dW_h are wrong, the other gates' blocks are "
+     "right (gate order i, f, g, o along the last axis; with H = 5, i is columns 0:5, f is columns 5:10 and g is "
+     "columns 10:15); the first wrong tensor: dx is wrong in case x (2, 3), H=5"),
     ("05_lstm_bptt", "lstm_backward",
      "def lstm_backward(dhs, caches):\n    N, T, H = dhs.shape\n    dxs, gs = [None] * T, [0.0, 0.0, 0.0]\n"
      "    dh_next = np.zeros((N, H))\n    for t in reversed(range(T)):\n"

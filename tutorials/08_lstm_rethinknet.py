@@ -174,7 +174,7 @@ axes[0].legend(fontsize=9, loc="lower right")
 axes[0].grid(alpha=0.3, which="both")
 steps_rnn = np.arange(1, rnn.steps + 1)
 parts = (("direct", "direct: from step t's own prediction"), ("later", "flowing back from the later steps"),
-         ("dh", "all of dL/dh_t (the sum of the two)"))  # fmt: skip
+         ("dh", "all of dL/dh_t: ||direct + later|| (at most the sum of the two norms)"))  # fmt: skip
 for j, (key, label) in enumerate(parts):
     bars = axes[1].bar(steps_rnn + (j - 1) * 0.27, rnn_norms[key], width=0.27, label=label)
     axes[1].bar_label(bars, fmt="%.1e", fontsize=8, padding=2)

@@ -51,6 +51,7 @@ from msdn_numpy.course.grading import (
     expect_tuple,
     run_function_check,
     worst_error,
+    wrong_blocks,
 )
 from msdn_numpy.nn.conv import Conv1D, col2im, im2col
 from msdn_numpy.nn.gradcheck import PASS_BAR
@@ -98,6 +99,70 @@ def _arrays(fn: str, returns: tuple[str, ...], expected: tuple, case: str) -> Ca
     def compare(value: Any) -> float:
         got = expect_tuple(fn, value, returns)
         return max(expect_array(fn, n, g, e, case, whole=False) for n, g, e in zip(returns, got, expected))
+
+    return compare
+
+
+#: The LSTM's gates, in the order of the blocks of ``a = x W_x + h_prev W_h + b`` (N, 4H).
+GATES = ("i", "f", "g", "o")
+#: The gradients whose last axis is the 4H gate blocks, in the order they are named.
+_GATED = ("db", "dW_x", "dW_h")
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def gate_hint(got: dict[str, Any], expected: dict[str, np.ndarray]) -> str:
+    """``"the f-gate block of db, dW_x and dW_h is wrong (...)"`` when some gates' blocks are right, else ``""``.
+
+    ``got`` and ``expected`` map gradient names to arrays; those in :data:`_GATED` end in
+    the 4H axis of the gates, ``[i | f | g | o]``. Named only when at least one block is
+    wrong and at least one is right in every compared gradient.
+    """
+    wrong: dict[str, list[int]] = {}
+    for name in _GATED:
+        if name in got and name in expected:
+            blocks = wrong_blocks(got[name], expected[name], len(GATES))
+            if blocks is None or len(blocks) == len(GATES):
+                return ""  # not comparable block by block, or every block is wrong: no gate to name
+            if blocks:
+                wrong[name] = blocks
+    if not wrong:
+        return ""
+    parts = []
+    for blocks in sorted({tuple(b) for b in wrong.values()}):
+        tensors = [n for n in _GATED if tuple(wrong.get(n, ())) == blocks]
+        gates = [f"{GATES[k]}-" for k in blocks]
+        gates[-1] += "gate block" + ("s" if len(blocks) > 1 else "")
+        parts.append(f"the {_and(gates)} of {_and(tensors)}")
+    H = np.shape(expected["db"])[-1] // len(GATES)
+    columns = [f"{GATES[k]} is columns {k * H}:{(k + 1) * H}" for k in sorted({k for b in wrong.values() for k in b})]
+    verb = "is" if len(parts) == 1 and len(next(iter(wrong.values()))) == 1 else "are"
+    return (
+        f"{_and(parts)} {verb} wrong, the other gates' blocks are right (gate order {', '.join(GATES)} along "
+        f"the last axis; with H = {H}, {_and(columns)})"
+    )
+
+
+def _lstm_gradients(fn: str, returns: tuple[str, ...], expected: tuple, case: str) -> Callable[[Any], float]:
+    """Like :func:`_arrays`, and when a gradient is wrong, the gate block(s) of ``db``/``dW_x``/``dW_h`` at fault."""
+
+    def compare(value: Any) -> float:
+        got = expect_tuple(fn, value, returns)
+        errors, first = [], None
+        for n, g, e in zip(returns, got, expected):
+            try:
+                errors.append(expect_array(fn, n, g, e, case, whole=False))
+            except Mismatch as exc:
+                first = first or exc
+        if first is not None:
+            hint = gate_hint(dict(zip(returns, got)), dict(zip(returns, expected)))
+            if hint:
+                raise Mismatch(f"{fn}: {hint}; the first wrong tensor: {first.message.removeprefix(fn + ': ')}",
+                               first.error)  # fmt: skip
+            raise first
+        return max(errors)
 
     return compare
 
@@ -317,7 +382,7 @@ def _check_lstm_step_backward(s: Student) -> float:
         expected = lstm_step_backward(dh, dc, lstm_step_forward(*args.values())[2])
         cache = _students_cache(s, "lstm_step_backward", "lstm_step_forward", **args)
         case = f"x ({N}, {D}), H={H}" + (", saturated gates" if scale > 1 else "")
-        compare = _arrays("lstm_step_backward", names, expected, case)
+        compare = _lstm_gradients("lstm_step_backward", names, expected, case)
         worst = max(worst, _twice(s, "lstm_step_backward", names, compare, dh=dh, dc=dc, cache=cache))
     return worst
 
@@ -348,7 +413,7 @@ def _check_lstm_backward(s: Student) -> float:
         expected = (lstm.backward(dhs), lstm.grads["W_x"], lstm.grads["W_h"], lstm.grads["b"])
         caches = _students_cache(s, "lstm_backward", "lstm_forward", x=x, **lstm.params)
         case = f"x ({N}, {T}, {D}), H={H}" + (", saturated gates" if scale > 1 else "")
-        compare = _arrays("lstm_backward", names, expected, case)
+        compare = _lstm_gradients("lstm_backward", names, expected, case)
         worst = max(worst, _twice(s, "lstm_backward", names, compare, dhs=dhs, caches=caches))
     return worst
 

@@ -14,6 +14,13 @@ layers, and gets one verdict:
 ``NOT DONE``  the function is missing or still raises ``NotImplementedError`` (the
               template's ``YOUR CODE`` block).
 
+A FAIL whose numbers are right but in the wrong places says so
+(:func:`arrangement_hint`): "your values are the expected ones transposed", "... in
+another order", or the reshape or axis permutation that would make them right. The
+LSTM checks name the gate block of the gradients that is wrong (:func:`wrong_blocks`,
+``exercises.gate_hint``). Every comparison runs where the expected values are computed:
+in ``msdn grade``, the grader's process, never the student's.
+
 Besides the values, a check fails a function that modifies its inputs in place (the
 caller's arrays would change under it) or that returns something different when called
 twice with the same inputs (state kept between calls, e.g. gradients accumulated).
@@ -22,6 +29,7 @@ twice with the same inputs (state kept between calls, e.g. gradients accumulated
 from __future__ import annotations
 
 import copy
+import itertools
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -228,9 +236,10 @@ def expect_array(fn: str, tensor: str, value: Any, expected: np.ndarray, case: s
     except (TypeError, ValueError):
         raise Mismatch(f"{fn}: {tensor} is {_describe_type(value)}, expected {want}") from None
     if arr.shape != expected.shape:
+        hint = arrangement_hint(arr, expected)
         raise Mismatch(
             f"{fn}: {tensor} has shape {_shape_text(arr.shape)} but expected {_shape_text(expected.shape)}"
-            f" (case {case})"
+            f" (case {case})" + (f"; {hint}" if hint else "")
         )
     bad = ~np.isfinite(arr) & np.isfinite(expected)
     if bad.any():
@@ -246,12 +255,71 @@ def expect_array(fn: str, tensor: str, value: Any, expected: np.ndarray, case: s
     err = rel_error(arr, expected)
     if err >= PASS_BAR:
         where = tuple(int(i) for i in np.unravel_index(int(np.argmax(np.abs(arr - expected))), arr.shape))
+        hint = arrangement_hint(arr, expected)
         raise Mismatch(
             f"{fn}: {tensor} is wrong in case {case}: relative error {err:.1e} (bar {PASS_BAR:.0e}); largest "
-            f"difference at {_at(tensor, where)}: yours {_number(arr[where])}, expected {_number(expected[where])}",
+            f"difference at {_at(tensor, where)}: yours {_number(arr[where])}, expected {_number(expected[where])}"
+            + (f"; {hint}" if hint else ""),
             err,
         )
     return err
+
+
+def _matches(value: np.ndarray, expected: np.ndarray) -> bool:
+    return value.shape == expected.shape and rel_error(value, expected) < PASS_BAR
+
+
+def arrangement_hint(value: np.ndarray, expected: np.ndarray) -> str:
+    """What a wrong answer holding the right numbers in the wrong places did, or ``""``.
+
+    Tried in turn, on finite arrays of the same number of entries (at least 2), each to the
+    pass bar:
+
+    * ``value`` with its axes permuted equals ``expected``: "your values are the expected
+      ones transposed" (two axes), or with the permutation that makes them right;
+    * ``value`` reshaped (C order) to the expected shape equals it: the right values in the
+      wrong shape;
+    * the sorted values are equal: "your values are the expected ones in another order".
+    """
+    value, expected = np.asarray(value, dtype=np.float64), np.asarray(expected, dtype=np.float64)
+    if value.size != expected.size or value.size < 2 or not (np.isfinite(value).all() and np.isfinite(expected).all()):
+        return ""
+    if value.ndim == expected.ndim and 2 <= value.ndim <= 4:
+        identity = tuple(range(value.ndim))
+        for perm in itertools.permutations(identity):
+            if perm != identity and _matches(value.transpose(perm), expected):
+                if value.ndim == 2:
+                    return "your values are the expected ones transposed"
+                return (
+                    f"your values are the expected ones with the axes in another order: yours.transpose{perm} is right"
+                )
+    if value.shape != expected.shape and _matches(value.reshape(expected.shape), expected):
+        return f"your values are right, in shape {_shape_text(value.shape)}: reshape to {_shape_text(expected.shape)}"
+    if _matches(np.sort(value, axis=None), np.sort(expected, axis=None)):
+        return "your values are the expected ones in another order (the right numbers in the wrong places)"
+    return ""
+
+
+def wrong_blocks(value: Any, expected: np.ndarray, n_blocks: int) -> list[int] | None:
+    """The blocks (equal parts of the last axis) in which ``value`` differs from ``expected``.
+
+    A block is wrong when its largest difference, over the whole tensor's scale (as in
+    :func:`rel_error`), reaches ``PASS_BAR``; so a tensor that fails has at least one.
+    ``None`` when they cannot be compared block by block (another shape, a last axis that
+    does not split in ``n_blocks``, non-finite entries). Used to name the LSTM gate whose
+    gradient is wrong.
+    """
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    expected = np.asarray(expected, dtype=np.float64)
+    if arr.shape != expected.shape or arr.ndim == 0 or arr.shape[-1] % n_blocks or not np.isfinite(arr).all():
+        return None
+    width = arr.shape[-1] // n_blocks
+    scale = max(float(np.max(np.abs(arr) + np.abs(expected))), 1e-12)  # the whole tensor's, as rel_error's
+    diff = np.abs(arr - expected).reshape(-1, n_blocks, width)
+    return [k for k in range(n_blocks) if float(diff[:, k].max()) / scale >= PASS_BAR]
 
 
 def _number(value: Any) -> str:

@@ -1,6 +1,7 @@
 """The ``msdn`` command line (also ``python -m msdn_numpy``).
 
-Sub-commands: ``train``, ``evaluate``, ``predict``, ``compare``, ``info``, ``bench``, ``grade``.
+Sub-commands: ``train``, ``evaluate``, ``predict``, ``compare``, ``info``, ``bench``, ``grade``,
+``handout``.
 Run ``msdn COMMAND --help`` for the options of each.
 """
 
@@ -320,6 +321,19 @@ def cmd_grade(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_handout(args: argparse.Namespace) -> int:
+    from msdn_numpy.tools.handout import write_handout
+
+    files = write_handout(args.folder, force=args.force)
+    exercises = sum(1 for f in files if f.parent.name == "exercises" and f.suffix == ".py")
+    tutorials = sum(1 for f in files if f.parent.name == "tutorials" and f.suffix == ".ipynb")
+    print(
+        f"handout written to {args.folder}: {exercises} exercises without solutions (.py and .ipynb), "
+        f"{tutorials} tutorials (.ipynb), README.md for students ({len(files)} files)"
+    )
+    return 0
+
+
 # -- option values: checked where they enter ---------------------------------------------
 def int_in(lo: int, hi: int | None = None) -> Callable[[str], int]:
     """An argparse ``type=`` for an integer in ``[lo, hi]`` (``hi=None``: no upper bound).
@@ -552,6 +566,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="largest file a student process may write, in its temporary folder (default: %(default)s)",
     )
     p.set_defaults(func=cmd_grade)
+
+    p = sub.add_parser(
+        "handout", help="write what students receive: the exercises without solutions, the tutorials as notebooks"
+    )
+    p.add_argument("folder", metavar="DIR", help="a new or empty folder (outside the repository)")
+    p.add_argument("--force", action="store_true", help="replace an existing non-empty DIR, as a whole")
+    p.set_defaults(func=cmd_handout)
 
     for p in sub.choices.values():  # global: every sub-command takes it
         p.add_argument(

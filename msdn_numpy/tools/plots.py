@@ -9,11 +9,13 @@ matplotlib is imported inside the functions, so importing :mod:`msdn_numpy` neve
 * :func:`epoch_axis` — a (log-scale) epoch axis with plain tick labels.
 * :func:`heatmap` — a labelled matrix with a colour bar (co-occurrence, im2col, ...).
 * :func:`tradeoff` — accuracy against parameter count, one marker per model, error bars.
-* :func:`save` — ``fig.savefig(folder / name)`` at a readable resolution, then close.
+* :func:`save` — ``fig.savefig(folder / name)`` at a readable resolution (also shown inline in a
+  notebook), then close.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -252,14 +254,34 @@ def tradeoff(
     return ax
 
 
+def in_kernel() -> bool:
+    """Whether this runs in a Jupyter kernel (a notebook), told without importing IPython.
+
+    A kernel has imported IPython and runs a shell with a ``kernel``; a plain script (or
+    terminal IPython) has not, and IPython is not imported here just to ask.
+    """
+    ipython = sys.modules.get("IPython")
+    get = getattr(ipython, "get_ipython", None)
+    shell = get() if callable(get) else None
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
 def save(fig: Any, folder: str | Path, name: str) -> Path:
-    """Write ``fig`` to ``folder/name`` (PNG, :data:`DPI`), close it, print and return the path."""
+    """Write ``fig`` to ``folder/name`` (PNG, :data:`DPI`), close it, print and return the path.
+
+    In a Jupyter kernel the saved PNG is also displayed in the cell's output, before the
+    figure is closed (closed, matplotlib's inline backend would show nothing).
+    """
     import matplotlib.pyplot as plt
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
     fig.savefig(path, dpi=DPI)
+    if in_kernel():
+        from IPython.display import Image, display  # IPython is there: the kernel runs on it
+
+        display(Image(data=path.read_bytes(), format="png"))
     plt.close(fig)
     print(f"[figure] {path}")
     return path
