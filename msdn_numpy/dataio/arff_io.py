@@ -17,6 +17,7 @@ with one message that names the problem and what to do about it.
 
 from __future__ import annotations
 
+import csv
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -25,6 +26,18 @@ import arff
 import numpy as np
 
 from msdn_numpy.dataio.datasets import DataError, Dataset, _note
+from msdn_numpy.util.inputs import read_input
+
+#: Largest ARFF file read (bytes; README, "Size limits on inputs"). The largest MULAN files
+#: are tens of MB; the limit is checked before the file is read.
+MAX_ARFF_BYTES = 256 * 2**20
+#: Largest MULAN XML label file read (bytes): a label list is kilobytes.
+MAX_XML_BYTES = 16 * 2**20
+#: Largest table an ARFF file may expand to: data rows x attributes. A sparse file is
+#: expanded to this dense table while it is read (about 80 bytes per cell in all), so the
+#: limit is checked from the header and the row count, before anything is allocated.
+#: 10 million cells: enron (1,702 x 1,054) and mediamill (43,907 x 221) fit.
+MAX_CELLS = 10_000_000
 
 
 def _dataset_name(path: Path) -> str:
@@ -58,8 +71,9 @@ def read_mulan_xml(path: str | Path) -> list[str]:
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"label file {path} not found; pass the MULAN XML that belongs to the ARFF file")
+    data = read_input(path, MAX_XML_BYTES, "label file", "pass the MULAN .xml label file itself")
     try:
-        root = ET.parse(path).getroot()
+        root = ET.fromstring(data)
     except ET.ParseError as exc:
         raise DataError(f"{path.name}: not valid XML ({exc}); re-download or repair the label file") from exc
     # Tags look like '{http://mulan.sourceforge.net/labels}label'; compare the local part.
@@ -165,9 +179,24 @@ def _quote(line: str) -> str:
     return repr(line if len(line) <= _QUOTE_CHARS else line[:_QUOTE_CHARS] + "…")
 
 
+#: Magic numbers of compressed files: (bytes, what, the command that unpacks it).
+_COMPRESSED = (
+    (b"\x1f\x8b", "gzip", "gunzip"),
+    (b"PK\x03\x04", "zip", "unzip"),
+    (b"BZh", "bzip2", "bunzip2"),
+    (b"\xfd7zXZ\x00", "xz", "unxz"),
+)
+
+
 def _decode_text(path: Path) -> str:
     """The file's text: UTF-8 (a byte-order mark is accepted), with line ends normalised to ``\\n``."""
-    data = path.read_bytes()
+    data = read_input(path, MAX_ARFF_BYTES, "ARFF file", "pass the .arff file itself")
+    for magic, kind, tool in _COMPRESSED:
+        if data.startswith(magic):
+            raise DataError(
+                f"{path.name}: the file is {kind}-compressed, not ARFF text; decompress it first, e.g. "
+                f"`{tool} {path.name}`, and pass the .arff file"
+            )
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise DataError(
             f"{path.name}: the file is UTF-16 encoded; ARFF files are read as UTF-8: convert it, e.g. "
@@ -208,6 +237,100 @@ def _check_sparse_rows(lines: list[str], fname: str) -> None:
                 )
 
 
+#: ``@relation`` / ``@attribute`` / ``@data`` / ``@end`` and the whitespace (spaces or tabs) after it.
+_KEYWORD = re.compile(r"@(relation|attribute|data|end)(?=\s|$)\s*", re.IGNORECASE)
+#: An attribute name: quoted (with ARFF's backslash escapes) or a run of characters without
+#: whitespace, braces, commas or %; then the type.
+_ATTRIBUTE = re.compile(r"""('(?:\\.|[^'\\])*'|"(?:\\.|[^"\\])*"|[^\s{},%'"]+)\s+(.*)$""", re.DOTALL)
+
+
+def _scan_header(lines: list[str], fname: str) -> tuple[list[str], list[str], int]:
+    """Check the header and count the data rows, before liac-arff builds anything.
+
+    Returns ``(lines, names, rows)``: the lines with the whitespace after a keyword made
+    one space (ARFF allows tabs there; liac-arff does not), the attribute names with
+    ARFF's escapes applied (``'a\\'b'`` is ``a'b``), and the number of data rows.
+    Refused with file and line: a data line inside the header, a missing ``@relation``
+    or ``@data``, ``date`` and ``relational`` attributes, an empty ``{}``; and a file
+    whose rows x attributes exceed :data:`MAX_CELLS`.
+    """
+    out = list(lines)
+    names: list[str] = []
+    seen_relation = False
+    data_at = None
+    for number, line in enumerate(lines, start=1):
+        row = line.strip()
+        if not row or row.startswith("%"):
+            continue
+        where = f"{fname}, line {number}"
+        m = _KEYWORD.match(row)
+        if m is None:
+            what = "before @relation" if not seen_relation else "in the header, before @data"
+            raise DataError(
+                f"{where}: {_quote(row)} is not a declaration ({what}); header lines start with @relation, "
+                "@attribute or @data and comments with %: move data rows below @data, or fix that line"
+            )
+        keyword, rest = m.group(1).lower(), row[m.end() :]
+        out[number - 1] = f"@{keyword} {rest}" if rest else f"@{keyword}"
+        if keyword == "relation":
+            if not rest:
+                raise DataError(f"{where}: @relation has no name; write `@relation NAME`")
+            seen_relation = True
+            continue
+        if not seen_relation:
+            raise DataError(
+                f"{where}: the file has no @relation line before {_quote(row)}; start it with `@relation NAME`"
+            )
+        if keyword == "end":
+            raise DataError(
+                f"{where}: relational attributes (@end) are not supported; flatten them into plain attributes"
+            )
+        if keyword == "data":
+            data_at = number
+            break
+        a = _ATTRIBUTE.match(rest)
+        if a is None:
+            raise DataError(
+                f"{where}: cannot read the attribute declaration {_quote(row)}; write `@attribute NAME TYPE` "
+                "(quote a name that holds spaces)"
+            )
+        raw, kind = a.group(1), a.group(2).strip()
+        try:
+            name = arff._unquote(raw) if raw[0] in "'\"" else raw
+        except ValueError as exc:
+            raise DataError(f"{where}: attribute name {raw[:80]!r}: {exc}; fix the escape") from None
+        word = kind.split(None, 1)[0].lower() if kind else ""
+        if word in ("date", "relational"):
+            fix = (
+                "convert the dates to numbers (e.g. days since a day) or declare them string to drop them"
+                if word == "date"
+                else "flatten the relation into plain numeric or nominal attributes"
+            )
+            raise DataError(f"{where}: attribute {name!r} is of type {word}, which is not supported; {fix}")
+        if kind.startswith("{") and not kind[1:].rstrip("}").strip():
+            raise DataError(
+                f"{where}: nominal attribute {name!r} declares no values ({{}}); list its values, e.g. {{a,b}}, "
+                "or remove the attribute"
+            )
+        names.append(name)
+    if not seen_relation:
+        raise DataError(f"{fname}: no @relation line: this is not an ARFF file, or its header is missing")
+    if data_at is None:
+        raise DataError(
+            f"{fname}: no @data line after the {len(names)} @attribute lines: the file is truncated, or "
+            "@data is missing before the rows"
+        )
+    n_rows = sum(1 for line in lines[data_at:] if line.strip() and not line.lstrip().startswith("%"))
+    if n_rows * len(names) > MAX_CELLS:
+        raise DataError(
+            f"{fname}: {n_rows:,} rows x {len(names):,} attributes = {n_rows * len(names):,} cells, more than "
+            f"the limit of {MAX_CELLS:,} a file is expanded to (README, 'Size limits on inputs'); remove "
+            "attributes that are (almost) never set, or split the rows into smaller files (from Python, "
+            "raise msdn_numpy.dataio.arff_io.MAX_CELLS if the memory is there, about 80 bytes a cell)"
+        )
+    return out, names, n_rows
+
+
 def _read_arff_text(path: Path) -> dict:
     """Parse an ARFF file with liac-arff; rows come back dense (sparse rows expanded).
 
@@ -220,12 +343,18 @@ def _read_arff_text(path: Path) -> dict:
         raise FileNotFoundError(f"ARFF file {path} not found; check the path (and --data-dir / MSDN_DATA)")
     if path.is_dir():
         raise DataError(f"{path} is a folder, not an ARFF file; pass the .arff file (or a folder with --data-dir)")
-    lines = _decode_text(path).split("\n")
+    lines, names, _ = _scan_header(_decode_text(path).split("\n"), path.name)
     _check_sparse_rows(lines, path.name)
     decoder = arff.ArffDecoder()
     try:
         parsed = decoder.decode(lines, return_type=arff.DENSE_GEN)  # a list of lines: numbers are file lines
         rows = list(parsed["data"])
+    except csv.Error as exc:
+        number = getattr(decoder, "_current_line", -1)
+        raise DataError(
+            f"{path.name}, line {number}: a value there cannot be read ({exc}); values are numbers or short "
+            "names: look for a missing comma or quote on that line"
+        ) from None
     except arff.ArffException as exc:
         # Rows are decoded lazily, so take the file line the decoder had reached.
         number = getattr(decoder, "_current_line", -1) if getattr(exc, "line", -1) == -1 else exc.line
@@ -241,6 +370,7 @@ def _read_arff_text(path: Path) -> dict:
     if not rows:
         raise DataError(f"{path.name}: the @data section has no rows; the file is empty or truncated")
     parsed["data"] = rows
+    parsed["attributes"] = [(name, kind) for name, (_, kind) in zip(names, parsed["attributes"], strict=True)]
     return parsed
 
 
