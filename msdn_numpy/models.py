@@ -13,6 +13,7 @@ gives final logits ``(N, L)`` through :meth:`MultiLabelModel.logits`.
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,7 @@ from msdn_numpy.nn.losses import sigmoid
 from msdn_numpy.nn.multiscale import MultiScaleConv1D
 from msdn_numpy.nn.recurrent import LSTM
 from msdn_numpy.nn.score_embedding import ScoreEmbedding
+from msdn_numpy.util.checks import check_int, check_int_sequence
 
 #: The label order MSDN is trained with unless told otherwise. A kernel only relates
 #: labels that are neighbours in the order, and the order of a dataset's file is
@@ -45,6 +47,25 @@ DEFAULT_DROPOUT = 0.3
 #: relates only labels at most k-1 positions apart. See docs/DESIGN.md.
 RELATIONS = ("free", "label")
 DEFAULT_RELATION = "free"
+
+
+def _check_arguments(where: str, D: Any, L: Any, seed: Any, dropout: Any, **sizes: Any) -> None:
+    """The arguments every model constructor takes: integer sizes >= 1, a seed >= 0, dropout in [0, 1)."""
+    check_int(where, "D", D, 1)
+    if isinstance(L, numbers.Integral) and not isinstance(L, bool) and L == 0:
+        raise ValueError(
+            f"{where}: L=0: the data has no labels, so there is nothing to predict; load the dataset with "
+            "its label list (the MULAN .xml, or -C n in @relation)"
+        )
+    check_int(where, "L", L, 1)
+    for name, value in sizes.items():
+        check_int(where, name, value, 1)
+    if not isinstance(seed, np.random.Generator):
+        check_int(where, "seed", seed, 0, 2**63 - 1)
+    if isinstance(dropout, bool) or not isinstance(dropout, numbers.Real):
+        raise TypeError(f"{where}: dropout={dropout!r} is not a number; pass e.g. dropout=0.3")
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"{where}: dropout must be in [0, 1), got dropout={dropout}; pass e.g. dropout=0.3")
 
 
 class MultiLabelModel(Module):
@@ -222,12 +243,11 @@ class MSDN(MultiLabelModel):
         label_order: str | None = None,
         seed: int = 0,
     ) -> None:
+        _check_arguments("MSDN", D, L, seed, dropout, hidden=hidden, embed_dim=embed_dim, rank=rank, channels=channels)
+        kernel_sizes = check_int_sequence("MSDN", "kernel_sizes", kernel_sizes)
         perm = np.arange(L) if label_perm is None else np.asarray(label_perm, dtype=np.int64)
         if sorted(perm.tolist()) != list(range(L)):
             raise ValueError(f"MSDN: label_perm must be a permutation of range(L={L}), got {perm.tolist()}")
-        if not kernel_sizes or any(int(k) < 1 for k in kernel_sizes):
-            raise ValueError(f"MSDN: kernel_sizes must be positive integers, got {kernel_sizes}")
-        kernel_sizes = tuple(int(k) for k in kernel_sizes)
         if len(set(kernel_sizes)) != len(kernel_sizes):
             raise ValueError(f"MSDN: kernel_sizes must be distinct (one scale each), got {kernel_sizes}")
         if relation not in RELATIONS:
@@ -348,6 +368,7 @@ class BRMLP(MultiLabelModel):
     kind = "br"
 
     def __init__(self, D: int, L: int, *, hidden: int = 64, dropout: float = DEFAULT_DROPOUT, seed: int = 0) -> None:
+        _check_arguments("BRMLP", D, L, seed, dropout, hidden=hidden)
         super().__init__(dict(D=D, L=L, hidden=hidden, dropout=dropout, seed=seed))
         rng = as_generator(seed)
         self.hidden = hidden
@@ -405,8 +426,7 @@ class RethinkRNN(MultiLabelModel):
     def __init__(
         self, D: int, L: int, *, hidden: int = 128, steps: int = 3, dropout: float = DEFAULT_DROPOUT, seed: int = 0
     ) -> None:
-        if steps < 1:
-            raise ValueError(f"RethinkRNN: steps must be >= 1, got {steps}")
+        _check_arguments("RethinkRNN", D, L, seed, dropout, hidden=hidden, steps=steps)
         super().__init__(dict(D=D, L=L, hidden=hidden, steps=steps, dropout=dropout, seed=seed))
         rng = as_generator(seed)
         self.hidden, self.steps = hidden, steps

@@ -28,6 +28,7 @@ from msdn_numpy.metrics import evaluate, example_f1, micro_f1
 from msdn_numpy.models import DEFAULT_LABEL_ORDER, MODELS, MultiLabelModel, build_model
 from msdn_numpy.nn.losses import BCEWithLogits, sigmoid
 from msdn_numpy.nn.optim import SGD, Adam
+from msdn_numpy.util.checks import check_int, check_real
 
 THRESHOLD_MODES = ("fixed", "global", "per-label")
 
@@ -84,6 +85,11 @@ class TrainConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
+        for name in ("epochs", "batch_size", "patience"):
+            check_int("TrainConfig", name, getattr(self, name), 1)
+        check_int("TrainConfig", "seed", self.seed, 0, 2**63 - 1)
+        for name in ("lr", "weight_decay", "momentum", "val_fraction"):
+            check_real("TrainConfig", name, getattr(self, name))
         if self.optimizer not in ("adam", "sgd"):
             raise ValueError(f"unknown optimizer '{self.optimizer}': choose 'adam' or 'sgd'")
         if self.select not in SELECTION_METRICS:
@@ -312,7 +318,11 @@ class TrainedModel:
         Raises ValueError rather than return a non-finite probability (features far
         outside the range of the training data can overflow the model's dtype).
         """
-        X = self.standardizer.transform(np.asarray(X_raw, dtype=np.float64))
+        X_raw = np.asarray(X_raw, dtype=np.float64)
+        try:
+            X = self.standardizer.transform(X_raw)
+        except ValueError as e:
+            raise ValueError(f"{e}{self._scale_hint(X_raw)}") from None
         with np.errstate(over="ignore", invalid="ignore"):
             P = self.model.predict_proba(X.astype(self.model.dtype, copy=False)).astype(np.float64)
         too_far = (np.abs(X) > np.finfo(self.model.dtype).max).any(axis=1)
@@ -324,9 +334,28 @@ class TrainedModel:
             raise ValueError(
                 f"row {row + 1}: features too far outside the range of the training data ('{self.dataset}'; "
                 f"largest standardised value {np.abs(X[row]).max():.3g}) for a {self.model.dtype} model, "
-                "whose output would not be a number; check the units of the input features"
+                f"whose output would not be a number; check the units of the input features{self._scale_hint(X_raw)}"
             )
         return P
+
+    def _scale_hint(self, X_raw: np.ndarray) -> str:
+        """Words for a message: whether the model's standardisation, not the input, looks damaged.
+
+        The input is in range when its largest value per feature is no more than 1e6 times the
+        training scale away from the mean; if a model then overflows, its scaler is suspect.
+        """
+        mean, scale = self.standardizer.mean_, self.standardizer.scale_
+        with np.errstate(over="ignore", invalid="ignore"):
+            ratio = np.abs(scale) / np.maximum(np.abs(mean), np.abs(X_raw).max(axis=0, initial=0.0))
+        odd = ~(np.isfinite(ratio) & (ratio > 1e-150) & (ratio < 1e150))
+        if not odd.any():
+            return ""
+        j = int(np.flatnonzero(odd)[0])
+        return (
+            f"; but the model's training scale of feature {self.feature_names[j]!r} ({scale[j]:.3g}) does not "
+            f"fit its training mean ({mean[j]:.3g}) or the data: the model file is probably damaged: "
+            "re-save the model with `msdn train --save`"
+        )
 
     def predict(self, X_raw: np.ndarray) -> np.ndarray:
         """Binary label matrix ``(N, L)``: ``predict_proba >= thresholds``."""
@@ -347,7 +376,14 @@ class TrainedModel:
             )
         self.check_features(ds)
         if list(ds.label_names) != list(self.label_names):
-            raise ValueError(f"the labels of '{ds.name}' are not those the model was trained on ('{self.dataset}')")
+            ours, theirs = list(self.label_names), list(ds.label_names)
+            i, mine, other = first_difference(ours, theirs)
+            order = " (the same labels in another order)" if sorted(ours) == sorted(theirs) else ""
+            raise ValueError(
+                f"the labels of '{ds.name}' differ from those the model was trained on ('{self.dataset}'){order}: "
+                f"label {i} is {other} there, {mine} in the model; use data whose label attributes are in the "
+                "model's order (or a label file listing them so), or a model trained on this data"
+            )
 
     def check_features(self, ds: Dataset) -> None:
         """Refuse data whose feature names differ from the training data's, in name or order."""
@@ -375,6 +411,24 @@ def train_model(
     :data:`~msdn_numpy.models.DEFAULT_LABEL_ORDER`); it is computed from the training
     labels here and passed to the model as ``label_perm``.
     """
+    if not isinstance(train, Dataset):
+        raise TypeError(
+            f"train_model: train is a {type(train).__name__}, not a Dataset; wrap the arrays: "
+            "Dataset(X, Y, feature_names, label_names)"
+        )
+    if kind not in MODELS:
+        raise ValueError(f"train_model: kind={kind!r} is not a model; choose one of {', '.join(MODELS)}")
+    if model_kwargs is not None and not isinstance(model_kwargs, dict):
+        raise TypeError(f"train_model: model_kwargs must be a dict of model options, got {type(model_kwargs).__name__}")
+    if config is not None and not isinstance(config, TrainConfig):
+        raise TypeError(
+            f"train_model: config must be a TrainConfig, got {type(config).__name__}; pass TrainConfig(...)"
+        )
+    if train.n_labels == 0:
+        raise ValueError(
+            f"train_model: train ('{train.name}') has no labels (L=0), so there is nothing to learn; load it "
+            "with its label list (the MULAN .xml, or -C n in @relation, or labels=[...])"
+        )
     config = config or TrainConfig()
     kwargs = dict(model_kwargs or {})
     fit_part, val_part = train_val_split(train, val_fraction=config.val_fraction, seed=config.seed)

@@ -582,7 +582,7 @@ def test_case12_damaged_model_descriptions_are_one_line(capsys, model_file, tmp_
 
 
 def test_case12_hidden_0_and_the_python_api():
-    with pytest.raises(ValueError, match="D_in and D_out must be >= 1"):
+    with pytest.raises(ValueError, match="MSDN: hidden must be an integer >= 1"):  # named where it is given
         build_model("msdn", 20, 12, hidden=0)
 
 

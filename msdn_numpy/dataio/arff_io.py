@@ -546,9 +546,22 @@ def load_arff(
     is_label = set(label_idx)
     columns: list[np.ndarray] = []
     feature_names: list[str] = []
+    origin: dict[str, str] = {}  # feature name -> where it comes from, for the message on a clash
     for j, (name, kind) in enumerate(attributes):
         if j not in is_label:
             cols, names = _feature_columns(table[:, j], name, kind, path.name)
+            for column_name in names:
+                source = (
+                    f"attribute {name!r}"
+                    if column_name == name
+                    else f"value {column_name[len(name) + 1 :]!r} of nominal attribute {name!r} (one-hot)"
+                )
+                if column_name in origin:
+                    raise DataError(
+                        f"{path.name}: the feature column {column_name!r} of {source} has the name of the column "
+                        f"of {origin[column_name]}; rename one of the two attributes (or the value) in the file"
+                    )
+                origin[column_name] = source
             columns += cols
             feature_names += names
     if not columns:

@@ -139,6 +139,19 @@ def check_compatible(train: Dataset, test: Dataset) -> None:
         )
 
 
+def _refuse_same_file(train_path: Path, test_path: Path) -> None:
+    """Raise DataError when the train and test files are one file (a link, or the same inode)."""
+    try:
+        same = os.path.samefile(train_path, test_path)
+    except OSError:
+        return  # a missing file is reported where it is read
+    if same:
+        raise DataError(
+            f"{test_path} is the same file as {train_path} (a link, or the same inode): the test rows would be "
+            "the training rows and every metric would be too good; put the held-out rows in the -test.arff"
+        )
+
+
 def load_benchmark(name: str, data_dir: str | Path | None = None) -> tuple[Dataset, Dataset]:
     """Load a MULAN benchmark's standard train/test split.
 
@@ -160,6 +173,7 @@ def load_benchmark(name: str, data_dir: str | Path | None = None) -> tuple[Datas
     labels = xml_path if xml_path.exists() else None  # None: fall back to MEKA -C
 
     if train_path.exists() and test_path.exists():
+        _refuse_same_file(train_path, test_path)
         train, test = load_arff(train_path, labels), load_arff(test_path, labels)
         check_compatible(train, test)
         files = [train_path, test_path] + ([xml_path] if labels else [])
@@ -193,7 +207,10 @@ def load_dataset(spec: str | Path, data_dir: str | Path | None = None) -> tuple[
     spec : str or Path
         * ``"synthetic"`` or ``"synthetic-scales"``: a dataset bundled in the repository's
           ``data/`` folder (:data:`SYNTHETIC_NAMES`);
-        * a path ending in ``-train.arff``: it and its ``-test.arff`` sibling;
+        * a path ending in ``-train.arff``: it and its ``-test.arff`` sibling (refused when
+          both name one file);
+        * a path ending in ``-test.arff``: refused (it is a test split; pass the
+          ``-train.arff``; ``msdn evaluate`` reads such a file whole);
         * another ``.arff`` path: that file, split by ``train_test_split(seed=0)``;
         * anything else: a benchmark name for :func:`load_benchmark`.
     data_dir : str or Path, optional
@@ -210,11 +227,26 @@ def load_dataset(spec: str | Path, data_dir: str | Path | None = None) -> tuple[
             )
     if not str(spec).lower().endswith(".arff"):
         return load_benchmark(str(spec), data_dir)
+    if not isinstance(spec, (str, Path)) or str(spec) == "":
+        raise TypeError(
+            f"spec={spec!r}: pass a benchmark name (e.g. 'emotions'), 'synthetic' or the path of an .arff file"
+        )
+    if data_dir is not None and not isinstance(data_dir, (str, Path)):
+        raise TypeError(f"data_dir={data_dir!r}: pass the folder as a str or Path, or None for $MSDN_DATA")
     path = Path(spec)
+    if path.name.endswith("-test.arff"):
+        train_path = path.with_name(path.name[: -len("-test.arff")] + "-train.arff")
+        raise DataError(
+            f"{path} is the test split of a dataset: splitting it again would train and test on parts of the "
+            f"test rows; pass its training file {train_path.name} (its -test.arff is read beside it), or, to "
+            "evaluate a model on this file alone, `msdn evaluate --model-file M.npz --dataset "
+            f"{path}` (which uses every row)"
+        )
     if path.name.endswith("-train.arff"):
         test_path = path.with_name(path.name[: -len("-train.arff")] + "-test.arff")
         if not test_path.exists():
             raise FileNotFoundError(f"{test_path} not found: a -train.arff file needs its -test.arff sibling")
+        _refuse_same_file(path, test_path)
         train, test = load_arff(path), load_arff(test_path)
         check_compatible(train, test)
         return train, test

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from msdn_numpy.util.checks import check_matrix
+
 
 class DataError(ValueError):
     """A dataset file or array is malformed; the message says what and how to fix it."""
@@ -58,8 +60,10 @@ class Dataset:
     name: str = "dataset"
 
     def __post_init__(self) -> None:
-        X = np.asarray(self.X)
-        Y = np.asarray(self.Y)
+        if not isinstance(self.name, str):
+            raise TypeError(f"Dataset: name={self.name!r} is not a string; pass name='mydata'")
+        X = check_matrix(f"{self.name}", "X", self.X)
+        Y = check_matrix(f"{self.name}", "Y", self.Y)
         if X.ndim != 2 or Y.ndim != 2:
             raise DataError(
                 f"{self.name}: X must be 2-D (N, D) and Y 2-D (N, L), got X{X.shape} and "
@@ -151,17 +155,55 @@ def first_difference(a: list[str], b: list[str]) -> tuple[int, str, str]:
 # --------------------------------------------------------------------------------------
 
 
+#: Pairs counted one by one (memory linear in this number) before the blocked product is used.
+_MAX_LISTED_PAIRS = 4_000_000
+#: Cells of one block of the co-occurrence product (labels x labels), so memory stays linear in L.
+_BLOCK_CELLS = 4_000_000
+
+
 def top_cooccurring_pairs(Y: np.ndarray, k: int = 5) -> list[tuple[int, int, int]]:
     """The ``k`` label pairs that occur together most often.
 
     Returns a list of ``(i, j, count)`` with ``i < j``, count ``= sum_n Y[n,i] Y[n,j]``,
     sorted by count (descending), ties by ``(i, j)``; pairs with count 0 are left out.
+
+    Memory is linear in L (no L x L matrix): the pairs of each row are listed when there
+    are few in all, else the product ``Y^T Y`` is formed a block of label rows at a time,
+    over the labels that occur at all, keeping the best ``k`` of each block.
     """
-    C = np.asarray(Y, dtype=np.int64).T @ np.asarray(Y, dtype=np.int64)
-    i, j = np.triu_indices(C.shape[0], k=1)
-    counts = C[i, j]
-    order = np.lexsort((j, i, -counts))[:k]
-    return [(int(i[o]), int(j[o]), int(counts[o])) for o in order if counts[o] > 0]
+    Y = np.asarray(Y) != 0
+    L = Y.shape[1]
+    active = np.flatnonzero(Y.any(axis=0))  # labels that never occur are in no pair
+    if len(active) < 2 or k <= 0:
+        return []
+    Ya = Y[:, active]
+    per_row = Ya.sum(axis=1).astype(np.int64)
+    candidates: list[tuple[int, int, int]] = []
+    if int((per_row * (per_row - 1) // 2).sum()) <= _MAX_LISTED_PAIRS:
+        codes = []
+        for row in Ya:
+            on = active[np.flatnonzero(row)]
+            if len(on) >= 2:
+                a, b = np.triu_indices(len(on), k=1)
+                codes.append(on[a].astype(np.int64) * L + on[b])
+        if not codes:
+            return []
+        pairs, counts = np.unique(np.concatenate(codes), return_counts=True)
+        candidates = [(int(c // L), int(c % L), int(n)) for c, n in zip(pairs, counts)]
+    else:
+        Yf = Ya.astype(np.float64)  # exact for counts below 2**53
+        block = max(1, _BLOCK_CELLS // len(active))
+        for start in range(0, len(active), block):
+            C = Yf[:, start : start + block].T @ Yf  # (block, A)
+            rows, cols = np.nonzero(np.triu(np.ones_like(C, dtype=bool), k=start + 1) & (C > 0))
+            if len(rows) == 0:
+                continue
+            counts = C[rows, cols].astype(np.int64)
+            i, j = active[rows + start], active[cols]
+            best = np.lexsort((j, i, -counts))[:k]
+            candidates += [(int(i[o]), int(j[o]), int(counts[o])) for o in best]
+    candidates.sort(key=lambda t: (-t[2], t[0], t[1]))
+    return candidates[:k]
 
 
 def summary_table(train: Dataset, test: Dataset | None = None) -> str:

@@ -194,7 +194,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if args.json:
         check_output(args.json, "--json", inputs=inputs)
     trained = persist.load(args.model_file)
-    _, test = load_dataset(args.dataset, args.data_dir)
+    if args.dataset.lower().endswith("-test.arff"):  # a test split alone: every row is a test row
+        test = load_arff(args.dataset)
+        print(f"{Path(args.dataset).name}: a test split, evaluated on all its {test.n_samples} rows", file=sys.stderr)
+    else:
+        _, test = load_dataset(args.dataset, args.data_dir)
     metrics = trained.evaluate(test)  # refuses other features or labels (names and order)
     print(
         f"{trained.model.kind} model trained on {trained.dataset}, "
@@ -593,7 +597,11 @@ def _message(e: BaseException) -> str:
         )
         text = f"{where}{e.strerror}; {fix}"
     elif isinstance(e, MemoryError):
-        text = "not enough memory; use a smaller model (--hidden, --embed-dim, --channels) or --batch-size"
+        text = (
+            "not enough memory for this data and model; a smaller model (--hidden, --embed-dim, --channels) "
+            "or --batch-size needs less, and a dataset needs rows x attributes within the limits of README, "
+            "'Size limits on inputs'"
+        )
     else:
         text = str(e)
     return " ".join(text.split())

@@ -32,9 +32,11 @@ from __future__ import annotations
 
 import inspect
 import json
+import lzma
 import math
 import re
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +46,7 @@ from msdn_numpy.dataio.preprocessing import Standardizer
 from msdn_numpy.models import MODELS, RELATIONS, build_model
 from msdn_numpy.train import TrainedModel
 from msdn_numpy.util.files import atomic_write
+from msdn_numpy.util.inputs import open_input
 
 FORMAT = "msdn_numpy-model"
 FORMAT_VERSION = 2  # 2: MSDN with a label-wise head and a rank-r label embedding
@@ -189,9 +192,12 @@ def _read_member(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, kinds: 
             data = f.read(n_bytes)
     except ModelFileError:
         raise
+    except (zlib.error, lzma.LZMAError) as e:  # a damaged compressed stream (zipfile lets these through)
+        detail = " ".join(str(e).split())[:100]
+        raise _not_readable(path, f"member {name!r} does not decompress ({detail})") from None
     except (ValueError, OSError, EOFError, zipfile.BadZipFile, NotImplementedError, RuntimeError) as e:
         # numpy's own messages may suggest allow_pickle=True, which must never reach a user
-        detail = type(e).__name__ if "pickle" in str(e) else str(e)[:100]
+        detail = type(e).__name__ if "pickle" in str(e) else " ".join(str(e).split())[:100]
         raise _not_readable(path, f"member {name!r} is not a plain array ({detail})") from None
     if len(data) != n_bytes:
         raise _not_readable(path, f"member {name!r} ends early")
@@ -307,15 +313,25 @@ def load(path: str | Path) -> TrainedModel:
         raise ModelFileError(f"model file {path} does not exist: train one with `msdn train --save {path}`")
     if path.is_dir():
         raise ModelFileError(f"model file {path} is a folder; pass the .npz file written by `msdn train --save`")
-    try:
-        zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError):
-        raise ModelFileError(
-            f"{path} is not an msdn_numpy model file: it is not a .npz (zip) archive, or it is truncated or "
-            "corrupted; use a file written by `msdn train --save`"
-        ) from None
-    with zf:
-        return _load(path, zf)
+    try:  # a regular file of bounded size only: never a FIFO, /dev/zero or /dev/urandom
+        f = open_input(path, _MAX_FILE_BYTES, "model file", "pass the .npz file written by `msdn train --save`")
+    except ValueError as e:
+        raise ModelFileError(str(e)) from None
+    with f:
+        try:
+            zf = zipfile.ZipFile(f)
+        except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError, zlib.error, lzma.LZMAError):
+            raise ModelFileError(
+                f"{path} is not an msdn_numpy model file: it is not a .npz (zip) archive, or it is truncated or "
+                "corrupted; use a file written by `msdn train --save`"
+            ) from None
+        with zf:
+            return _load(path, zf)
+
+
+#: Largest model file :func:`load` opens: every member at its limit, with the zip's own
+#: headers (at most 1 KiB a member) on top. Checked before a byte is read.
+_MAX_FILE_BYTES = MAX_BYTES + MAX_META_BYTES + MAX_MEMBERS * 1024
 
 
 def _load(path: Path, zf: zipfile.ZipFile) -> TrainedModel:
@@ -387,6 +403,11 @@ def _load(path: Path, zf: zipfile.ZipFile) -> TrainedModel:
     if not (scaler.scale_ > 0).all():
         j = int(np.flatnonzero(scaler.scale_ <= 0)[0])
         raise _damaged(path, f"scaler/scale of feature {feature_names[j]!r} is {scaler.scale_[j]}, must be > 0")
+    if not (scaler.scale_ >= np.finfo(np.float64).tiny).all():  # a fitted scale is a normal number
+        j = int(np.flatnonzero(scaler.scale_ < np.finfo(np.float64).tiny)[0])
+        raise _damaged(
+            path, f"scaler/scale of feature {feature_names[j]!r} is {scaler.scale_[j]:.3g}, below any fitted scale"
+        )
 
     try:
         model = build_model(kind, **config).to(dtype)
