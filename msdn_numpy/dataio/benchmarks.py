@@ -217,6 +217,12 @@ def load_dataset(spec: str | Path, data_dir: str | Path | None = None) -> tuple[
         Folder of the benchmark files (else ``$MSDN_DATA``, else the bundled
         ``data/mulan``: :func:`resolve_data_dir`).
     """
+    if not isinstance(spec, (str, Path)) or str(spec) == "":
+        raise TypeError(
+            f"load_dataset: spec={spec!r}: pass a benchmark name (e.g. 'emotions'), 'synthetic' or an .arff path"
+        )
+    if data_dir is not None and not isinstance(data_dir, (str, Path)):
+        raise TypeError(f"load_dataset: data_dir={data_dir!r}: pass a folder (str or Path), or None")
     if str(spec) in SYNTHETIC_NAMES:
         spec = DATA_DIR / f"{spec}-train.arff"
         if not spec.exists():
@@ -227,12 +233,6 @@ def load_dataset(spec: str | Path, data_dir: str | Path | None = None) -> tuple[
             )
     if not str(spec).lower().endswith(".arff"):
         return load_benchmark(str(spec), data_dir)
-    if not isinstance(spec, (str, Path)) or str(spec) == "":
-        raise TypeError(
-            f"spec={spec!r}: pass a benchmark name (e.g. 'emotions'), 'synthetic' or the path of an .arff file"
-        )
-    if data_dir is not None and not isinstance(data_dir, (str, Path)):
-        raise TypeError(f"data_dir={data_dir!r}: pass the folder as a str or Path, or None for $MSDN_DATA")
     path = Path(spec)
     if path.name.endswith("-test.arff"):
         train_path = path.with_name(path.name[: -len("-test.arff")] + "-train.arff")
