@@ -11,9 +11,10 @@ import hashlib
 import os
 from pathlib import Path
 
-from msdn_numpy.dataio.arff_io import load_arff
+from msdn_numpy.dataio.arff_io import MAX_ARFF_BYTES, load_arff
 from msdn_numpy.dataio.datasets import DataError, Dataset, _note, first_difference
 from msdn_numpy.dataio.preprocessing import DEFAULT_TEST_FRACTION, train_test_split
+from msdn_numpy.util.inputs import read_input
 
 #: The bundled synthetic datasets, loaded by name from DATA_DIR (``NAME-train.arff``,
 #: ``NAME-test.arff``, ``NAME.xml``; written by :mod:`msdn_numpy.dataio.synthetic`).
@@ -99,7 +100,7 @@ def resolve_data_dir(data_dir: str | Path | None = None) -> Path:
 
 
 def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return hashlib.sha256(read_input(path, MAX_ARFF_BYTES, "data file")).hexdigest()
 
 
 def _verify_checksums(files: list[Path]) -> bool:

@@ -13,6 +13,9 @@ file can never execute code):
 A model file may come from anywhere, so :func:`load` checks the *whole* content before
 using any of it, and reads nothing it has not bounded first:
 
+0. the file itself, by the rule for every input (:func:`msdn_numpy.util.inputs.open_input`): a
+   regular file (never a FIFO or a device such as ``/dev/zero``) of at most
+   ``MAX_BYTES + MAX_META_BYTES`` plus 1 KiB per member, checked before a byte is read;
 1. the zip directory (names and uncompressed sizes, read without decompressing):
    only the members above, at most :data:`MAX_MEMBERS`, each and all together at
    most :data:`MAX_BYTES`;
