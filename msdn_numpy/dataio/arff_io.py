@@ -241,7 +241,7 @@ def _check_sparse_rows(lines: list[str], fname: str) -> None:
 _KEYWORD = re.compile(r"@(relation|attribute|data|end)(?=\s|$)\s*", re.IGNORECASE)
 #: An attribute name: quoted (with ARFF's backslash escapes) or a run of characters without
 #: whitespace, braces, commas or %; then the type.
-_ATTRIBUTE = re.compile(r"""('(?:\\.|[^'\\])*'|"(?:\\.|[^"\\])*"|[^\s{},%'"]+)\s+(.*)$""", re.DOTALL)
+_ATTRIBUTE = re.compile(r"""('(?:\\.|[^'\\])*'|"(?:\\.|[^"\\])*"|[^\s{},%'"][^\s{},%]*)\s+(.*)$""", re.DOTALL)
 
 
 def _scan_header(lines: list[str], fname: str) -> tuple[list[str], list[str], int]:
@@ -296,9 +296,9 @@ def _scan_header(lines: list[str], fname: str) -> tuple[list[str], list[str], in
             )
         raw, kind = a.group(1), a.group(2).strip()
         try:
-            name = arff._unquote(raw) if raw[0] in "'\"" else raw
-        except ValueError as exc:
-            raise DataError(f"{where}: attribute name {raw[:80]!r}: {exc}; fix the escape") from None
+            name = arff._unquote(raw) if raw[0] in "'\"" else raw  # ARFF's escapes: \' \" \\ \t \n ...
+        except ValueError:  # a backslash that starts no escape (a Windows path) stays as written
+            name = raw[1:-1]
         word = kind.split(None, 1)[0].lower() if kind else ""
         if word in ("date", "relational"):
             fix = (
