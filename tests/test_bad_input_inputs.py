@@ -199,12 +199,12 @@ def test_info_with_30000_labels_is_linear_in_the_label_count(capsys, tmp_path):
 
 
 def test_a_wide_sparse_file_is_refused_before_the_dense_table_is_built(capsys, tmp_path):
-    D, N = 100_000, 200
+    D, N = 200_000, 200  # 40 million cells in a 3 MB file
     header = [f"@attribute f{j} numeric" for j in range(D)] + ["@attribute y {0,1}"]
     rows = ["{" + f"{(n * 37) % D} 1.5,{D} {n % 2}" + "}" for n in range(N)]
     path = tmp_path / "wide.arff"
     path.write_text(arff_text(header, rows))
-    line = refused(capsys, ["info", path], "200 rows x 100,001 attributes", "cells", "MAX_CELLS",
+    line = refused(capsys, ["info", path], "200 rows x 200,001 attributes", "cells", "MAX_CELLS",
                    folders=(tmp_path,))  # fmt: skip
     assert "smaller model" not in line and "remove attributes" in line
 
