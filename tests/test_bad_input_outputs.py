@@ -93,7 +93,7 @@ def test_save_is_checked_again_at_save_time(capsys, tmp_path, monkeypatch):
         return trained
 
     monkeypatch.setattr(cli, "train_model", train_then_appear)
-    fails(capsys, ["train", *QUICK, "--save", target], "late.npz", "--force")
+    fails(capsys, ["train", *QUICK, "--save", target], "the trained model was not saved", "late.npz", "--force")
     assert snapshot(tmp_path) == {str(target): hashlib.sha256(b"someone else's model").hexdigest()}
     assert no_temp_files(tmp_path)
 
@@ -136,7 +136,7 @@ def test_two_saves_to_one_name_one_wins(tmp_path):
     assert codes == [0, 2], results
     winner = next(i for i, r in enumerate(results) if r[0] == 0)
     loser = results[1 - winner]
-    one_line(loser[2], "same.npz", "--force")
+    one_line(loser[2], "same.npz", "--force")  # refused before training, or at save time: "was not saved"
     assert "model saved" not in loser[1]
     trained = persist.load(target)  # intact, and the winner's: its seed's metrics
     record = json.loads((tmp_path / f"{winner}.json").read_text())

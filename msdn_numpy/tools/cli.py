@@ -251,7 +251,10 @@ def _train(args: argparse.Namespace, save: Path | None, check_save: Callable[[],
     print(f"\ntest metrics ({test.n_samples} examples):")
     print(metrics_table(record["metrics"]))
     if save:
-        path = persist.save(trained, check_save(), replace=args.force)  # never over a file that appeared meanwhile
+        try:  # never over a file that appeared meanwhile
+            path = persist.save(trained, check_save(), replace=args.force)
+        except OutputError as e:
+            raise OutputError(f"the trained model was not saved: {e}") from None
         print(f"\nmodel saved to {path}")
     if args.json is not None:
         _write_json(args, record, json_inputs, stdout)
