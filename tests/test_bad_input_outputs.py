@@ -109,15 +109,39 @@ def test_atomic_write_without_replace_refuses_the_loser(tmp_path):
     assert target.read_text() == "second" and no_temp_files(tmp_path)
 
 
+TOGETHER = """
+import sys, time, pathlib
+from msdn_numpy.tools import cli
+me, other = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+me.touch()  # imports done: start when the other one is ready too, so both pass the check before training
+deadline = time.monotonic() + 120
+while not other.exists() and time.monotonic() < deadline:
+    time.sleep(0.01)
+sys.exit(cli.main(sys.argv[3:]))
+"""
+
+
 def test_two_saves_to_one_name_one_wins(tmp_path):
     """Two real `msdn train --save same.npz` at once: one exits 0, the other 2 (one line); the file is the winner's."""
     target = tmp_path / "same.npz"
+    sync = tmp_path / "sync"
+    sync.mkdir()
     procs = [
         subprocess.Popen(
             [
-                *MSDN,
+                sys.executable,
+                "-c",
+                TOGETHER,
+                str(sync / str(seed)),
+                str(sync / str(1 - seed)),
                 "train",
-                *QUICK,
+                "--epochs",
+                "20",
+                "--patience",
+                "1000",
+                "--hidden",
+                "8",
+                "--quiet",
                 "--seed",
                 str(seed),
                 "--save",
@@ -136,7 +160,7 @@ def test_two_saves_to_one_name_one_wins(tmp_path):
     assert codes == [0, 2], results
     winner = next(i for i, r in enumerate(results) if r[0] == 0)
     loser = results[1 - winner]
-    one_line(loser[2], "same.npz", "--force")  # refused before training, or at save time: "was not saved"
+    one_line(loser[2], "the trained model was not saved", "same.npz", "--force")  # refused at save time
     assert "model saved" not in loser[1]
     trained = persist.load(target)  # intact, and the winner's: its seed's metrics
     record = json.loads((tmp_path / f"{winner}.json").read_text())

@@ -174,8 +174,8 @@ def check_output(
         raise OutputError(f"{option} {path} already exists and would be replaced; {how_to_replace}")
     if st is not None and not st.st_mode & 0o222 and not force:
         raise OutputError(
-            f"{option} {path} is read-only (mode {stat.S_IMODE(st.st_mode):o}); pass --force to replace it, "
-            "or choose another name"
+            f"{option} {path} is read-only (mode {stat.S_IMODE(st.st_mode):o}); pass --force to replace it "
+            f"(or make it writable: chmod u+w {path}), or choose another name"
         )
     return path
 
