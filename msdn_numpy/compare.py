@@ -219,6 +219,20 @@ def _init_worker() -> None:
     set_blas_threads(1)  # N processes x 1 thread: never more threads than cores asked for
 
 
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool's worker processes at once (their runs are lost) and wait until they are gone."""
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in workers:
+        if p.is_alive():
+            p.terminate()
+    for p in workers:
+        p.join(5)
+        if p.is_alive():
+            p.kill()
+            p.join(5)
+
+
 def run_jobs(jobs: Sequence[Job], n_jobs: int = 1, progress: Progress | None = None) -> list[dict[str, Any]]:
     """Run every job, in ``n_jobs`` processes; records come back in the order of ``jobs``.
 
@@ -249,10 +263,15 @@ def run_jobs(jobs: Sequence[Job], n_jobs: int = 1, progress: Progress | None = N
         # The longest runs first, so that no worker is left with one long run at the end;
         # the records still come back in the order of ``jobs``.
         order = sorted(range(len(jobs)), key=lambda i: -_cost(jobs[i]))
-        with ProcessPoolExecutor(max_workers=n_jobs, mp_context=context, initializer=_init_worker) as pool:
+        pool = ProcessPoolExecutor(max_workers=n_jobs, mp_context=context, initializer=_init_worker)
+        try:
             futures = {pool.submit(run_job, jobs[i]): i for i in order}
             for future in as_completed(futures):
                 done(futures[future], future.result())
+        except BaseException:  # an error, Ctrl-C or SIGTERM: stop the workers now, not after their runs
+            _stop(pool)
+            raise
+        pool.shutdown()
     return [r for r in records if r is not None]
 
 

@@ -228,10 +228,16 @@ def fit(
         }
         history.rows.append(row)
         if not (np.isfinite(row["train_loss"]) and np.isfinite(val_loss)):
-            raise ValueError(
-                f"training diverged at epoch {epoch} (train loss {row['train_loss']:.4g}, validation loss "
-                f"{val_loss:.4g}): lower the learning rate (lr={config.lr:g}, --lr on the command line)"
+            where = (
+                f"training diverged at epoch {epoch} (train loss {row['train_loss']:.4g}, "
+                f"validation loss {val_loss:.4g})"
             )
+            if config.weight_decay >= 1:  # far above any useful value: the decay alone pushes the weights away
+                raise ValueError(
+                    f"{where}: the weight decay is too large (weight_decay={config.weight_decay:g}, --weight-decay on "
+                    "the command line; useful values are 0 to about 1e-2): lower it"
+                )
+            raise ValueError(f"{where}: lower the learning rate (lr={config.lr:g}, --lr on the command line)")
         # Compared as (score, -loss): a higher score wins, an equal one wins with a lower loss.
         key = (val_micro if config.select == "micro_f1" else -val_loss, -val_loss)
         improved = key[0] > best_key[0] + 1e-9 or (abs(key[0] - best_key[0]) <= 1e-9 and key[1] > best_key[1] + 1e-9)

@@ -8,14 +8,16 @@ Run ``msdn COMMAND --help`` for the options of each.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import errno
 import json
 import math
 import os
+import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -26,14 +28,18 @@ import msdn_numpy.tools.persist as persist
 from msdn_numpy.dataio.arff_io import load_arff
 from msdn_numpy.dataio.benchmarks import DATA_DIR, SYNTHETIC_NAMES, load_dataset, resolve_data_dir
 from msdn_numpy.dataio.datasets import DataError, summary_table
+from msdn_numpy.estimators import _smallest_split
 from msdn_numpy.metrics import METRIC_NAMES
-from msdn_numpy.models import DEFAULT_LABEL_ORDER, DEFAULT_RELATION, MODELS, RELATIONS
+from msdn_numpy.models import DEFAULT_LABEL_ORDER, DEFAULT_RELATION, MODELS, RELATIONS, build_model
 from msdn_numpy.train import SELECTION_METRICS, THRESHOLD_MODES, TrainConfig, TrainedModel, config_dict, train_model
-from msdn_numpy.util.files import OutputError, atomic_write, check_output, write_text
+from msdn_numpy.util.files import OutputError, atomic_write, check_name, check_output, is_stdout, write_text
 from msdn_numpy.util.progress import Progress
 from msdn_numpy.util.threads import apply_policy, describe_threads
 
+COMMANDS = ("train", "evaluate", "predict", "compare", "info", "bench", "grade", "handout")
 LABEL_ORDERS = ("given", "frequency", "cooccurrence", "random")
+JSON_DASH = "- writes the JSON alone to standard output, the report to stderr"
+FORCE_HELP = "let an output replace a read-only file"
 DATA_DIR_HELP = "folder with the MULAN files (default: $MSDN_DATA if set, else the bundled data/mulan)"
 #: Options that only MSDN has: (argparse dest, option).
 MSDN_ONLY = (
@@ -46,6 +52,47 @@ MSDN_ONLY = (
     ("relation", "--relation"),
 )
 SIZE = persist.SIZE_LIMITS
+#: Exit codes (README "The command line"): an error, Ctrl-C (SIGINT), SIGTERM, a closed standard output.
+EXIT_ERROR, EXIT_SIGINT, EXIT_SIGTERM, EXIT_BROKEN_PIPE = 2, 130, 143, 141
+#: The fewest training rows a run can split into train and validation (``--train-rows``).
+MIN_TRAIN_ROWS = _smallest_split(TrainConfig().val_fraction)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C's KeyboardInterrupt so that the same clean-up runs."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise Terminated()
+
+
+# -- outputs: one rule for every command (msdn_numpy.util.files.check_output) -------------
+def _check_json(args: argparse.Namespace, inputs: list[tuple[str, Any]]) -> None:
+    """Check ``--json`` (``-``: standard output) before any work is done."""
+    if args.json is not None and not is_stdout(args.json):
+        check_output(args.json, "--json", inputs=inputs, force=args.force)
+
+
+def _write_json(args: argparse.Namespace, data: Any, inputs: list[tuple[str, Any]], stdout: Any) -> None:
+    """Write ``--json``: to ``stdout`` for ``-``, else to the file, checked again first (it may have changed)."""
+    text = json.dumps(data, indent=2) + "\n"
+    if is_stdout(args.json):
+        stdout.write(text)
+        stdout.flush()
+    else:
+        check_output(args.json, "--json", inputs=inputs, force=args.force)
+        write_text(args.json, text)
+
+
+@contextlib.contextmanager
+def _report_stream(args: argparse.Namespace) -> Iterator[Any]:
+    """With ``--json -`` the JSON alone goes to standard output, the report to stderr; yields the real stdout."""
+    stdout = sys.stdout
+    if is_stdout(getattr(args, "json", None)):
+        with contextlib.redirect_stdout(sys.stderr):
+            yield stdout
+    else:
+        yield stdout
 
 
 def _log_stderr(line: str) -> None:
@@ -151,25 +198,48 @@ def cmd_train(args: argparse.Namespace) -> int:
     _check_model_options(args, args.model)
     inputs = _dataset_inputs(args.dataset, args.data_dir)
     save = None
-    if args.save:  # every output path is checked before any training
-        how = "pass --force to replace it, or choose another name"
-        save = check_output(
+
+    def check_save() -> Path:
+        return check_output(
             persist.model_path(args.save),
             "--save",
             inputs=inputs,
             replace=args.force,
-            how_to_replace=how,
+            how_to_replace="pass --force to replace it, or choose another name",
             keep_suffixes=(),
+            force=args.force,
         )
-    if args.json:
-        check_output(args.json, "--json", inputs=inputs + ([("the --save model file", save)] if save else []))
+
+    if args.save is not None:  # every output path is checked before any training, and again when written
+        check_name(args.save, "--save")
+        save = check_save()
+    json_inputs = inputs + ([("the --save model file", save)] if save else [])
+    _check_json(args, json_inputs)
+    with _report_stream(args) as stdout:
+        return _train(args, save, check_save, json_inputs, stdout)
+
+
+def _model_bytes(args: argparse.Namespace, train: Any, config: TrainConfig) -> int:
+    """About the size of the model file of this run, from two tiny models (the parameters grow linearly with D)."""
+    kwargs = model_kwargs(args, args.model)
+    n1, n2 = (build_model(args.model, d, train.n_labels, **kwargs).num_parameters() for d in (1, 2))
+    n_params = n1 + (train.n_features - 1) * (n2 - n1)
+    return persist.estimate_bytes(n_params, np.dtype(config.dtype).itemsize, train.feature_names, train.label_names)
+
+
+def _train(args: argparse.Namespace, save: Path | None, check_save: Callable[[], Path], json_inputs, stdout) -> int:
     train, test = load_dataset(args.dataset, args.data_dir)
+    config = train_config(args, args.seed)
+    if save is not None:  # what load() would refuse is refused before training
+        problem = persist.too_large(_model_bytes(args, train, config))
+        if problem:
+            raise ValueError(f"--save {save}: {problem} (nothing was trained)")
     print(
         f"dataset {train.name}: {train.n_samples} train / {test.n_samples} test, "
         f"D={train.n_features}, L={train.n_labels}"
     )
     trained, record = run_one(
-        train, test, args.model, model_kwargs(args, args.model), train_config(args, args.seed),
+        train, test, args.model, model_kwargs(args, args.model), config,
         log=None if args.quiet else _log_stderr,
     )  # fmt: skip
     print()
@@ -181,18 +251,26 @@ def cmd_train(args: argparse.Namespace) -> int:
     print(f"\ntest metrics ({test.n_samples} examples):")
     print(metrics_table(record["metrics"]))
     if save:
-        path = persist.save(trained, save)
+        try:  # never over a file that appeared meanwhile
+            path = persist.save(trained, check_save(), replace=args.force)
+        except OutputError as e:
+            raise OutputError(f"the trained model was not saved: {e}") from None
         print(f"\nmodel saved to {path}")
-    if args.json:
-        write_text(args.json, json.dumps(record, indent=2) + "\n")
-        print(f"results written to {args.json}")
+    if args.json is not None:
+        _write_json(args, record, json_inputs, stdout)
+        if not is_stdout(args.json):
+            print(f"results written to {args.json}")
     return 0
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     inputs = [("the --model-file", Path(args.model_file)), *_dataset_inputs(args.dataset, args.data_dir)]
-    if args.json:
-        check_output(args.json, "--json", inputs=inputs)
+    _check_json(args, inputs)
+    with _report_stream(args) as stdout:
+        return _evaluate(args, inputs, stdout)
+
+
+def _evaluate(args: argparse.Namespace, inputs: list[tuple[str, Any]], stdout: Any) -> int:
     trained = persist.load(args.model_file)
     if args.dataset.lower().endswith("-test.arff"):  # a test split alone: every row is a test row
         test = load_arff(args.dataset)
@@ -205,11 +283,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         f"evaluated on {test.name} test ({test.n_samples} examples):"
     )
     print(metrics_table(metrics))
-    if args.json:
-        write_text(
-            args.json,
-            json.dumps({"dataset": test.name, "model": trained.model.kind, "metrics": metrics}, indent=2) + "\n",
-        )
+    if args.json is not None:
+        _write_json(args, {"dataset": test.name, "model": trained.model.kind, "metrics": metrics}, inputs, stdout)
     return 0
 
 
@@ -222,12 +297,13 @@ def _write_predictions(out: Any, label_names: list[str], values: np.ndarray, pro
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    to_file = args.output not in (None, "-")
+    to_file = args.output is not None and not is_stdout(args.output)
+    inputs = [("the --model-file", args.model_file), ("the input ARFF file", args.input)]
+    inputs += [("the --labels file", args.labels)] if args.labels else []
     if to_file:
-        inputs = [("the --model-file", args.model_file), ("the input ARFF file", args.input)]
-        check_output(
-            args.output, "--output", inputs=inputs + ([("the --labels file", args.labels)] if args.labels else [])
-        )
+        check_output(args.output, "--output", inputs=inputs, force=args.force)
+    if args.labels is not None:
+        _check_labels_option(args.labels)
     trained = persist.load(args.model_file)
     # The model's label attributes may be in the file (their values are not read: Weka writes '?'
     # for unlabelled rows), or absent (features only).
@@ -245,6 +321,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     P = trained.predict_proba(ds.X)
     values = P if args.proba else (P >= trained.thresholds).astype(np.uint8)
     if to_file:
+        check_output(args.output, "--output", inputs=inputs, force=args.force)  # again: it may have changed
         with atomic_write(args.output, "w", newline="") as out:
             _write_predictions(out, trained.label_names, values, args.proba)
     else:
@@ -252,11 +329,26 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_labels_option(labels: str) -> None:
+    """``predict --labels``: the MULAN XML file naming INPUT's label attributes."""
+    fix = "give the MULAN XML file that names INPUT's label attributes (e.g. --labels data.xml), or leave --labels out"
+    if not labels.strip():
+        raise DataError(f"--labels is empty; {fix} to use the model's label names")
+    if not labels.lower().endswith(".xml"):
+        raise DataError(f"--labels {labels} is not a MULAN XML file (.xml); {fix} to use the model's label names")
+    if not Path(labels).is_file():
+        raise DataError(f"--labels {labels}: no such file; {fix} to use the model's label names")
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     _check_model_options(args, None)  # MSDN's options apply to the MSDN rows (the help says so)
-    if args.json:
-        inputs = [item for name in args.datasets for item in _dataset_inputs(name, args.data_dir)]
-        check_output(args.json, "--json", inputs=inputs)
+    inputs = [item for name in args.datasets for item in _dataset_inputs(name, args.data_dir)]
+    _check_json(args, inputs)
+    with _report_stream(args) as stdout:
+        return _compare(args, inputs, stdout)
+
+
+def _compare(args: argparse.Namespace, inputs: list[tuple[str, Any]], stdout: Any) -> int:
     if args.peers:
         import importlib.util
 
@@ -288,9 +380,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
     progress = Progress(len(jobs), "compare")
     records = compare.run_jobs(jobs, n_jobs=args.jobs, progress=progress)
     print(compare.report(records, metric=args.metric))
-    if args.json:
-        write_text(args.json, json.dumps(records, indent=2) + "\n")
-        print(f"\n{len(records)} runs written to {args.json}")
+    if args.json is not None:
+        _write_json(args, records, inputs, stdout)
+        if not is_stdout(args.json):
+            print(f"\n{len(records)} runs written to {args.json}")
     return 0
 
 
@@ -304,8 +397,10 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    if args.json:
-        check_output(args.json, "--json")
+    if is_stdout(args.json):
+        raise OutputError("--json -: msdn bench prints its table on standard output; give --json a file name")
+    if args.json is not None:
+        check_output(args.json, "--json", force=args.force)
     if args.figures and Path(args.figures).exists() and not Path(args.figures).is_dir():
         raise OutputError(f"--figures {args.figures} is a file; give a folder for the figure")
     from msdn_numpy.tools.bench.run import run_bench  # imported here: the benchmark pulls in torch when present
@@ -468,8 +563,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--save", metavar="FILE", help="write the trained model (.npz); an existing file is kept unless --force"
     )
-    p.add_argument("--force", action="store_true", help="let --save replace an existing model file")
-    p.add_argument("--json", metavar="FILE", help="write the run's results as JSON (replaces FILE)")
+    p.add_argument(
+        "--force", action="store_true", help="let --save replace an existing model file, and outputs a read-only file"
+    )
+    p.add_argument("--json", metavar="FILE", help=f"write the run's results as JSON (replaces FILE; {JSON_DASH})")
     p.add_argument("--quiet", action="store_true", help="no per-epoch progress lines")
     _add_training(p, "with --model msdn only")
     p.set_defaults(func=cmd_train)
@@ -477,15 +574,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("evaluate", help="evaluate a saved model on a dataset's test split")
     p.add_argument("--model-file", required=True)
     _add_data(p)
-    p.add_argument("--json", metavar="FILE", help="write the metrics as JSON (replaces FILE)")
+    p.add_argument("--json", metavar="FILE", help=f"write the metrics as JSON (replaces FILE; {JSON_DASH})")
+    p.add_argument("--force", action="store_true", help=FORCE_HELP)
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("predict", help="predict the labels of the rows of an ARFF file (CSV output)")
     p.add_argument("--model-file", required=True)
     p.add_argument("input", help="ARFF file with the model's features (label attributes, if present, are ignored)")
-    p.add_argument("--labels", default=None, help="MULAN XML for INPUT (default: the model's label names)")
+    p.add_argument(
+        "--labels", default=None, metavar="XML", help="MULAN XML file of INPUT's labels (default: the model's labels)"
+    )
     p.add_argument("--proba", action="store_true", help="print probabilities instead of 0/1")
-    p.add_argument("--output", default=None, help="CSV file (replaces FILE; default: standard output)")
+    p.add_argument(
+        "--output", default=None, metavar="FILE", help="CSV file (replaces FILE; default or -: standard output)"
+    )
+    p.add_argument("--force", action="store_true", help=FORCE_HELP)
     p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser(
@@ -514,9 +617,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--train-rows",
-        type=int_in(2, 10_000_000),
+        type=int_in(MIN_TRAIN_ROWS, 10_000_000),
         metavar="N",
-        help="the small-data protocol: a seeded subsample of N training rows per seed (test split unchanged)",
+        help="the small-data protocol: a seeded subsample of N training rows per seed (test split unchanged; "
+        f"at least {MIN_TRAIN_ROWS}, so that train and validation each get a row)",
     )
     p.add_argument(
         "--jobs",
@@ -525,7 +629,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="trainings run in N processes, one BLAS thread each; the results are identical (default: 1)",
     )
-    p.add_argument("--json", metavar="FILE", help="write every run as JSON (replaces FILE)")
+    p.add_argument("--json", metavar="FILE", help=f"write every run as JSON (replaces FILE; {JSON_DASH})")
+    p.add_argument("--force", action="store_true", help=FORCE_HELP)
     _add_training(p, "applies to the MSDN rows only")
     p.set_defaults(func=cmd_compare)
 
@@ -537,6 +642,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="speed benchmark: naive vs im2col vs PyTorch")
     p.add_argument("--quick", action="store_true", help="small shapes, few repeats (seconds)")
     p.add_argument("--json", metavar="FILE", help="write the results as JSON (replaces FILE)")
+    p.add_argument("--force", action="store_true", help=FORCE_HELP)
     p.add_argument("--data-dir", default=None, help=DATA_DIR_HELP)
     p.add_argument("--figures", metavar="DIR", help="where the scaling figure goes (default: beside --json)")
     p.set_defaults(func=cmd_bench)
@@ -607,13 +713,92 @@ def _message(e: BaseException) -> str:
     return " ".join(text.split())
 
 
+class _GuardedStdout:
+    """Standard output that never stops a command: a write that fails (a closed pipe, a full
+    disk) is recorded, and the rest of the output is discarded, so the files asked for are
+    still written; :func:`main` then reports it and exits non-zero."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.error: OSError | None = None
+
+    def write(self, text: str) -> int:
+        if self.error is None:
+            try:
+                return self.stream.write(text)
+            except OSError as e:
+                self._fail(e)
+        return len(text)
+
+    def flush(self) -> None:
+        if self.error is None:
+            try:
+                self.stream.flush()
+            except OSError as e:
+                self._fail(e)
+
+    def _fail(self, e: OSError) -> None:
+        self.error = e
+        try:  # what is still buffered (and Python's own flush at exit) goes to the null device
+            fd = self.stream.fileno()
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, fd)
+            os.close(null)
+        except (OSError, ValueError, AttributeError):
+            pass
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+def _stdout_failure(command: str, e: OSError) -> tuple[int, str]:
+    """The exit code and the one line for a standard output that could not be written."""
+    if e.errno == errno.EPIPE:
+        return EXIT_BROKEN_PIPE, (
+            f"{command}: error: standard output was closed before all of it was written (broken pipe); "
+            "every file asked for was written; read the whole output, or send it to a file"
+        )
+    return EXIT_ERROR, (
+        f"{command}: error: cannot write standard output ({e.strerror or e}; a full disk or /dev/full?); "
+        "every file asked for was written; send standard output to a file or a terminal"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``msdn`` console script. Returns the exit code.
 
     Every error ends in one line on stderr, ``msdn COMMAND: error: <problem and fix>``,
-    and exit code 2; Ctrl-C in ``msdn interrupted`` and exit code 130. Files are written
-    atomically, so neither leaves a half-written file.
+    and exit code 2; Ctrl-C in ``msdn interrupted`` and exit code 130, SIGTERM in
+    ``msdn terminated`` and 143 (temporary files removed, ``compare``'s worker processes
+    stopped). A standard output that cannot be written does not stop the command: the
+    files asked for are written, then the exit code is 141 for a closed pipe, 2 otherwise.
+    Files are written atomically, so nothing leaves a half-written file.
     """
+    stdout = _GuardedStdout(sys.stdout)
+    sys.stdout = stdout
+    try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread: signals stay as they are
+        previous = None
+    try:
+        code = _main(argv)
+        stdout.flush()
+        if stdout.error is not None and code == 0:  # an error has had its line already
+            given = (sys.argv[1:] if argv is None else argv)[:1]
+            command = f"msdn {given[0]}" if given and given[0] in COMMANDS else "msdn"
+            code, line = _stdout_failure(command, stdout.error)
+            with contextlib.suppress(OSError):
+                print(line, file=sys.stderr, flush=True)
+        return code
+    except Terminated:  # between the command's end and here
+        return EXIT_SIGTERM
+    finally:
+        sys.stdout = stdout.stream
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: list[str] | None) -> int:
     command = "msdn"
     try:
         args = build_parser().parse_args(argv)
@@ -627,12 +812,12 @@ def main(argv: list[str] | None = None) -> int:
             return args.func(args)
     except SystemExit as e:  # argparse: --help (0) or a usage error (2, already printed)
         return e.code if isinstance(e.code, int) else 2
+    except Terminated:
+        print("msdn: terminated (SIGTERM); no file was half-written, temporary files were removed", file=sys.stderr)
+        return EXIT_SIGTERM
     except KeyboardInterrupt:
         print("msdn: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:  # e.g. `msdn predict ... | head`: the reader has what it wanted
-        sys.stderr.close()
-        return 0
+        return EXIT_SIGINT
     except (DataError, persist.ModelFileError, OutputError, ValueError, OSError, MemoryError) as e:
         print(f"{command}: error: {_message(e)}", file=sys.stderr)
         return 2

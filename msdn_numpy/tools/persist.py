@@ -92,13 +92,36 @@ def model_path(path: str | Path) -> Path:
     return path if path.suffix == ".npz" else path.with_name(path.name + ".npz")
 
 
-def save(trained: TrainedModel, path: str | Path) -> Path:
+def too_large(n_bytes: int) -> str | None:
+    """Why a model file of ``n_bytes`` uncompressed bytes could not be loaded, or None if it can.
+
+    The limit is :data:`MAX_BYTES`, the one :func:`load` applies: what is saved can be loaded.
+    """
+    if n_bytes <= MAX_BYTES:
+        return None
+    return (
+        f"the model would take {n_bytes:,} bytes ({n_bytes / 2**20:,.0f} MiB) in its file, more than a model file "
+        f"may hold ({MAX_BYTES:,} bytes, {MAX_BYTES // 2**20} MiB; a larger file could not be loaded): use a "
+        "smaller model (--hidden, --embed-dim, --rank, --channels) or --dtype float32"
+    )
+
+
+def estimate_bytes(n_params: int, itemsize: int, feature_names: list[str], label_names: list[str]) -> int:
+    """About the bytes :func:`save` will write for a model of ``n_params`` parameters (never fewer than 0)."""
+    names = sum(len(n) + 4 for n in feature_names) + sum(len(n) + 4 for n in label_names)
+    meta = 4 * (names + 4096)  # stored as UTF-32
+    return n_params * itemsize + 2 * 8 * len(feature_names) + 8 * len(label_names) + meta
+
+
+def save(trained: TrainedModel, path: str | Path, *, replace: bool = True) -> Path:
     """Write ``trained`` to ``path`` (``.npz`` is appended if missing). Returns the path.
 
-    The file is replaced atomically (:func:`msdn_numpy.util.files.atomic_write`): an
+    The file is written atomically (:func:`msdn_numpy.util.files.atomic_write`): an
     interrupt or a full disk leaves a previous file at ``path`` as it was. The folder
-    is created if needed; an existing file is replaced (the ``msdn`` command asks for
-    ``--force`` first).
+    is created if needed; an existing file is replaced, or with ``replace=False`` kept
+    (:class:`msdn_numpy.util.files.OutputError`, also when it appears while saving: the
+    name is created without replacing). A model larger than :func:`load` accepts
+    (:data:`MAX_BYTES`) is refused with a ``ValueError`` before anything is written.
     """
     path = model_path(path)
     meta = {
@@ -119,8 +142,13 @@ def save(trained: TrainedModel, path: str | Path) -> Path:
     }
     for name, p, _ in trained.model.named_parameters():
         arrays["param/" + name] = p
+    # the sizes load() checks: each member (.npy header included) and all together
+    sizes = [np.asarray(a).nbytes + 128 for a in arrays.values()]
+    problem = too_large(max(max(sizes), sum(sizes)))
+    if problem:
+        raise ValueError(f"cannot save {path}: {problem}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_write(path, "wb") as f:
+    with atomic_write(path, "wb", replace=replace, option="--save") as f:
         np.savez(f, **arrays)
     return path
 
