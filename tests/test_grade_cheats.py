@@ -33,16 +33,16 @@ _np.allclose = lambda *a, **k: True
 """
 
 #: Frames forged on the worker's results channel (its descriptor read from /proc/self/cmdline),
-#: and forged verdicts printed on stdout.
+#: after forged verdicts printed on stdout.
 FORGE = """
+print('{"event": "done", "status": "PASS", "function": "relu_forward"}')
+print("relu_forward PASS\\nrelu_backward PASS", flush=True)  # flushed: the process may be killed right after
 import os as _os
 from msdn_numpy.course import wire as _wire
 _argv = open("/proc/self/cmdline", "rb").read().split(b"\\0")
 _fd = int(_argv[_argv.index(b"-c") + 6])
 for _m in ({"event": "loaded"}, {"event": "done", "status": "PASS"}, {"has": True, "kind": "value"}):
     _os.write(_fd, _wire.pack(_m))
-print('{"event": "done", "status": "PASS", "function": "relu_forward"}')
-print("relu_forward PASS\\nrelu_backward PASS")
 """
 
 JUNK = """

@@ -3,7 +3,7 @@
 **What it grades** (:func:`collect`). Each path given is
 
 * a *student folder* when it holds a file named like an exercise (``01_relu.py`` ...
-  ``07_adam.py``): one student, named after the folder, each exercise checked against its
+  ``08_label_axis.py``): one student, named after the folder, each exercise checked against its
   own file (a missing file is NOT DONE);
 * a *file*: one student, named after the file, holding any or all of the exercises;
 * otherwise a *class folder*: each sub-folder is a student folder and each ``.py`` file a
