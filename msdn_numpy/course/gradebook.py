@@ -3,7 +3,7 @@
 **What it grades** (:func:`collect`). Each path given is
 
 * a *student folder* when it holds a file named like an exercise (``01_relu.py`` ...
-  ``07_adam.py``): one student, named after the folder, each exercise checked against its
+  ``08_label_axis.py``): one student, named after the folder, each exercise checked against its
   own file (a missing file is NOT DONE);
 * a *file*: one student, named after the file, holding any or all of the exercises;
 * otherwise a *class folder*: each sub-folder is a student folder and each ``.py`` file a
@@ -26,10 +26,18 @@ computes the expected outputs with the package's layers and judges. So
 A table cell is the exercise's verdict and its worst relative error: ``PASS 3.1e-16``,
 ``FAIL 4.8e-02`` (a wrong value), ``FAIL`` (an exception, a shape, a time-out),
 ``NOT DONE`` or ``NOT DONE 1/2`` (one of two functions passes, the other is not written).
+
+**Points** (:data:`SCORING`). One point per checked function that PASSes, none for a FAIL
+or NOT DONE; an exercise's points are the sum over its functions, a student's total the
+sum over the exercises (the maxima: :func:`max_points`). They are printed under the table
+and written by ``--json``, ``--csv FILE`` (one row per student) and ``--gradescope FILE``
+(Gradescope's ``results.json``, one student).
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 import os
@@ -59,7 +67,7 @@ from msdn_numpy.course.grading import (
     run_function_check,
     worst_error,
 )
-from msdn_numpy.util.files import check_output, write_text
+from msdn_numpy.util.files import OutputError, check_output, write_text
 
 #: Time a student process may take to start (import NumPy and the package) before the student's code runs.
 STARTUP_SECONDS = 60.0
@@ -474,6 +482,14 @@ class StudentGrades:
     def status(self, key: str) -> str:
         return exercise_status(list(self.functions[key].values()))
 
+    def points(self, key: str) -> int:
+        """Exercise ``key``'s points: one per function that passes (:data:`SCORING`)."""
+        return sum(function_points(r) for r in self.functions[key].values())
+
+    @property
+    def total(self) -> int:
+        return sum(self.points(k) for k in self.functions)
+
     def cell(self, key: str) -> str:
         """The table cell of exercise ``key``."""
         results = list(self.functions[key].values())
@@ -539,8 +555,41 @@ def grade(
 
 
 # ----------------------------------------------------------------------------------------
+# points
+# ----------------------------------------------------------------------------------------
+#: The scoring scheme, as written into every export.
+SCORING = (
+    "1 point per checked function that passes (PASS), 0 for FAIL or NOT DONE; an exercise's points are the sum "
+    "over its functions; the total is the sum over the exercises"
+)
+
+
+def function_points(result: FunctionResult) -> int:
+    """1 for a PASS, else 0."""
+    return 1 if result.status == "PASS" else 0
+
+
+def max_points() -> dict[str, int]:
+    """The most points per exercise: its number of checked functions (from :data:`EXERCISES`)."""
+    return {key: len(e.functions) for key, e in EXERCISES.items()}
+
+
+# ----------------------------------------------------------------------------------------
 # reports
 # ----------------------------------------------------------------------------------------
+def format_points(grades: list[StudentGrades]) -> str:
+    """Points per student and exercise, and the total (the maxima in the header)."""
+    most = max_points()
+    keys = list(EXERCISES)
+    header = ["points", *(f"{k[:2]}/{most[k]}" for k in keys), f"total/{sum(most.values())}"]
+    rows = [header] + [[g.student, *(str(g.points(k)) for k in keys), str(g.total)] for g in grades]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    lines = ["  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip()
+             for r in rows]  # fmt: skip
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
 def format_table(grades: list[StudentGrades]) -> str:
     """The student × exercise table, then the details of every failure and of captured output."""
     keys = list(EXERCISES)
@@ -574,23 +623,32 @@ def to_json(grades: list[StudentGrades], timeout: float, seed: int | None = None
 
     Non-finite errors (a function that returned inf or nan) are written as ``null``.
     """
+    most = max_points()
     return {
         "time_limit_seconds": timeout,
         "seed": seed,
-        "exercises": {k: {"title": e.title, "functions": list(e.functions)} for k, e in EXERCISES.items()},
+        "scoring": SCORING,
+        "max_points": sum(most.values()),
+        "exercises": {
+            k: {"title": e.title, "functions": list(e.functions), "max_points": most[k]} for k, e in EXERCISES.items()
+        },
         "students": [
             {
                 "student": g.student,
                 "source": g.source,
+                "points": g.total,
                 "printed_lines": g.output_lines,
                 "output": g.output,
                 "exercises": {
                     key: {
                         "file": g.files[key],
                         "status": g.status(key),
+                        "points": g.points(key),
                         "problem": g.problems.get(key),
                         "worst_error": _finite(worst_error(list(fns.values()))),
-                        "functions": [{**asdict(r), "error": _finite(r.error)} for r in fns.values()],
+                        "functions": [
+                            {**asdict(r), "error": _finite(r.error), "points": function_points(r)} for r in fns.values()
+                        ],
                     }
                     for key, fns in g.functions.items()
                 },
@@ -598,6 +656,39 @@ def to_json(grades: list[StudentGrades], timeout: float, seed: int | None = None
             for g in grades
         ],
     }
+
+
+def to_csv(grades: list[StudentGrades]) -> str:
+    """One row per student: ``student``, the points of every exercise, ``total`` (header first)."""
+    buffer = io.StringIO()
+    out = csv.writer(buffer, lineterminator="\n")
+    out.writerow(["student", *EXERCISES, "total"])
+    for g in grades:
+        out.writerow([g.student, *(g.points(k) for k in EXERCISES), g.total])
+    return buffer.getvalue()
+
+
+def to_gradescope(g: StudentGrades, timeout: float) -> dict[str, Any]:
+    """Gradescope's autograder ``results.json`` for one student: one test per checked function.
+
+    ``score`` is the total; every test has ``name`` (``"01_relu: relu_forward"``),
+    ``score`` (1 or 0), ``max_score`` (1), ``output`` (PASS, or why not) and ``number``.
+    """
+    tests = []
+    for i, (key, fns) in enumerate(g.functions.items(), start=1):
+        for j, r in enumerate(fns.values(), start=1):
+            err = _finite(r.error)
+            output = r.status + (f" (worst relative error {err:.1e})" if err is not None else "")
+            if r.message:
+                output += f": {r.message}"
+            tests.append({
+                "name": f"{key}: {r.function}", "number": f"{i}.{j}", "score": function_points(r), "max_score": 1,
+                "output": output,
+            })  # fmt: skip
+    summary = f"{g.total} of {sum(max_points().values())} points ({SCORING}); time limit {timeout:g} s per check"
+    if g.output_lines:
+        summary += f"; your files printed {g.output_lines} line(s) while being checked"
+    return {"score": g.total, "output": summary, "tests": tests}
 
 
 def check_outputs(paths: list[str], outputs: dict[str, str | None]) -> None:
@@ -608,9 +699,8 @@ def check_outputs(paths: list[str], outputs: dict[str, str | None]) -> None:
     OutputError
         With the option, the reason and the fix.
     """
-    from msdn_numpy.util.files import OutputError
-
     inputs = [("a student's file", f) for f in student_files(paths)]
+    inputs += [("a folder being graded", Path(p)) for p in paths if Path(p).is_dir()]
     folders = [Path(p).resolve() for p in paths if Path(p).is_dir()]
     seen: dict[Path, str] = {}
     for option, path in outputs.items():
@@ -637,16 +727,29 @@ def run_grade(
     jobs: int | None = None,
     seed: int | None = None,
     limits: dict[str, Any] | None = None,
+    csv_path: str | None = None,
+    gradescope_path: str | None = None,
 ) -> int:
-    """``msdn grade``: grade, print the table, write the JSON. Returns the exit code (0).
+    """``msdn grade``: grade, print the table and the points, write the exports. Returns the exit code (0).
 
     ``seed=None`` draws a secret seed for this run (written to the JSON, for the record).
     SIGTERM ends the run like Ctrl-C: every student process killed, the temporary folder removed.
+    Every output is checked before grading starts (:func:`check_outputs`) and written atomically.
+
+    Raises
+    ------
+    OutputError
+        An output that would replace an input, or ``--gradescope`` for more than one student.
     """
     if timeout <= 0:
         raise ValueError(f"--timeout must be positive, got {timeout}")
-    check_outputs(paths, {"--json": json_path})
+    check_outputs(paths, {"--json": json_path, "--csv": csv_path, "--gradescope": gradescope_path})
     subs = collect(paths)
+    if gradescope_path and len(subs) != 1:
+        raise OutputError(
+            f"--gradescope writes one student's results.json, but {len(subs)} students were given; "
+            "grade one student's folder or file at a time (use --csv for a class)"
+        )
     seed = secrets.randbits(63) if seed is None else seed
     print(
         f"grading {len(subs)} student(s) on {len(EXERCISES)} exercises, time limit {timeout:g} s per check\n",
@@ -661,9 +764,16 @@ def run_grade(
         if main_thread:
             signal.signal(signal.SIGTERM, previous)
     print(format_table(grades))
+    print(f"\n{format_points(grades)}\n({SCORING})")
     for w in warnings:
         print(f"\nwarning: {w}")
     if json_path:
         write_text(json_path, json.dumps(to_json(grades, timeout, seed), indent=2) + "\n")  # atomic
         print(f"\ngrades written to {json_path}")
+    if csv_path:
+        write_text(csv_path, to_csv(grades))
+        print(f"\npoints written to {csv_path} (CSV, one row per student)")
+    if gradescope_path:
+        write_text(gradescope_path, json.dumps(to_gradescope(grades[0], timeout), indent=2) + "\n")
+        print(f"\nGradescope results written to {gradescope_path}")
     return 0

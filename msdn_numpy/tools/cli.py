@@ -416,8 +416,9 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
     limits = {"memory_mb": args.memory_mb, "cpu_seconds": args.cpu_seconds, "file_mb": args.file_mb}
     return run_grade(
-        args.files, timeout=args.timeout, json_path=args.json, jobs=args.jobs, seed=args.seed, limits=limits
-    )
+        args.files, timeout=args.timeout, json_path=args.json, jobs=args.jobs, seed=args.seed, limits=limits,
+        csv_path=args.csv, gradescope_path=args.gradescope,
+    )  # fmt: skip
 
 
 def cmd_handout(args: argparse.Namespace) -> int:
@@ -659,6 +660,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds allowed for each function's check (default: %(default)s)",
     )
     p.add_argument("--json", metavar="FILE", help="also write the grades as JSON, for a gradebook (replaces FILE)")
+    p.add_argument("--csv", metavar="FILE",
+                   help="also write the points as CSV: student, per-exercise points, total (replaces it)")  # fmt: skip
+    p.add_argument("--gradescope", metavar="FILE",
+                   help="also write Gradescope's autograder results.json, for one student (replaces FILE)")  # fmt: skip
     p.add_argument("--jobs", type=int_in(1, 256), default=None, metavar="N",
                    help="exercise files checked at a time (default: one per CPU core)")  # fmt: skip
     p.add_argument("--seed", type=int_in(0, 2**63 - 1), default=None, metavar="N",

@@ -1,0 +1,30 @@
+"""docs/COURSE.md: its points table is the exercises' own, and its links are live."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from msdn_numpy.course.exercises import EXERCISES
+from msdn_numpy.course.gradebook import max_points
+
+ROOT = Path(__file__).resolve().parent.parent
+COURSE = (ROOT / "docs" / "COURSE.md").read_text()
+
+
+def test_points_table_matches_the_exercise_definitions() -> None:
+    table = COURSE.split("<!-- points-table:")[1].split("<!-- end points-table -->")[0]
+    rows = [[c.strip() for c in line.strip("|").split("|")] for line in table.splitlines() if line.startswith("| `")]
+    found = {r[0].strip("`"): (re.findall(r"`(\w+)`", r[1]), int(r[2])) for r in rows}
+    assert found == {k: (list(e.functions), len(e.functions)) for k, e in EXERCISES.items()}
+    total = re.search(r"\| \*\*total\*\* \| \| \*\*(\d+)\*\* \|", table)
+    assert total and int(total.group(1)) == sum(max_points().values())
+
+
+def test_course_doc_holds_the_handout_and_is_linked() -> None:
+    assert "\n## The handout\n" in COURSE and not (ROOT / "docs" / "HANDOUT.md").exists()
+    assert "(docs/COURSE.md" in (ROOT / "README.md").read_text()
+    assert "(../docs/COURSE.md)" in (ROOT / "tutorials" / "README.md").read_text()
+    for folder in ("README.md", "docs", "tutorials", "msdn_numpy", "tests"):
+        for f in [ROOT / folder] if folder.endswith(".md") else (ROOT / folder).rglob("*.[mp][dy]"):
+            assert "HANDOUT.md" not in f.read_text(errors="replace") or f.name == "test_course_doc.py", f
