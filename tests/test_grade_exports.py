@@ -138,3 +138,38 @@ def test_gradescope_refuses_a_class(klass, capsys) -> None:
     err = capsys.readouterr().err
     assert "--gradescope writes one student's results.json, but 4 students were given" in err
     assert len(err.strip().splitlines()) == 1 and not out.exists()
+
+
+def test_dash_is_standard_output_and_the_report_goes_to_stderr(tmp_path, capsys, monkeypatch) -> None:
+    """``--json -`` / ``--csv -``: the export alone on stdout, no file named ``-``; two ``-`` are refused."""
+    from msdn_numpy.tools.cli import main
+
+    alice = tmp_path / "alice"
+    alice.mkdir()
+    (alice / "01_relu.py").write_text(SOLUTION["01_relu"])
+    monkeypatch.chdir(tmp_path)
+    assert main(["grade", "alice", "--csv", "-", "--jobs", "1"]) == 0
+    out, err = capsys.readouterr()
+    assert out.splitlines()[0].startswith("student,01_relu,") and out.splitlines()[1].startswith("alice,2,0,")
+    assert "grading 1 student(s)" in err and not (tmp_path / "-").exists()
+    assert main(["grade", "alice", "--json", "-", "--jobs", "1"]) == 0
+    assert json.loads(capsys.readouterr().out)["max_points"]
+    assert main(["grade", "alice", "--json", "-", "--csv", "-"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "both write to standard output" in err and not (tmp_path / "-").exists()
+
+
+def test_a_read_only_export_needs_force(tmp_path, capsys) -> None:
+    alice = tmp_path / "alice"
+    alice.mkdir()
+    (alice / "01_relu.py").write_text(SOLUTION["01_relu"])
+    out = tmp_path / "points.csv"
+    out.write_text("old\n")
+    out.chmod(0o444)
+    from msdn_numpy.tools.cli import main
+
+    assert main(["grade", str(alice), "--csv", str(out), "--jobs", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "read-only" in err and "--force" in err and out.read_text() == "old\n"
+    assert main(["grade", str(alice), "--csv", str(out), "--jobs", "1", "--force"]) == 0
+    assert out.read_text().startswith("student,") and (out.stat().st_mode & 0o777) == 0o444

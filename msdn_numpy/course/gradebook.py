@@ -36,6 +36,7 @@ and written by ``--json``, ``--csv FILE`` (one row per student) and ``--gradesco
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -67,7 +68,7 @@ from msdn_numpy.course.grading import (
     run_function_check,
     worst_error,
 )
-from msdn_numpy.util.files import OutputError, check_output, write_text
+from msdn_numpy.util.files import OutputError, check_output, is_stdout, write_text
 
 #: Time a student process may take to start (import NumPy and the package) before the student's code runs.
 STARTUP_SECONDS = 60.0
@@ -691,8 +692,11 @@ def to_gradescope(g: StudentGrades, timeout: float) -> dict[str, Any]:
     return {"score": g.total, "output": summary, "tests": tests}
 
 
-def check_outputs(paths: list[str], outputs: dict[str, str | None]) -> None:
+def check_outputs(paths: list[str], outputs: dict[str, str | None], force: bool = False) -> None:
     """No output may be an input, lie inside a student's folder, or be another output.
+
+    ``-`` is standard output, for one of the outputs at most. ``force`` allows replacing a
+    read-only file (never an input).
 
     Raises
     ------
@@ -703,10 +707,13 @@ def check_outputs(paths: list[str], outputs: dict[str, str | None]) -> None:
     inputs += [("a folder being graded", Path(p)) for p in paths if Path(p).is_dir()]
     folders = [Path(p).resolve() for p in paths if Path(p).is_dir()]
     seen: dict[Path, str] = {}
+    to_stdout = [option for option, path in outputs.items() if is_stdout(path)]
+    if len(to_stdout) > 1:
+        raise OutputError(f"{' and '.join(to_stdout)} both write to standard output (-); give all but one a file")
     for option, path in outputs.items():
-        if not path:
+        if not path or is_stdout(path):
             continue
-        check_output(path, option, inputs=inputs, keep_suffixes=(".npz", ".arff", ".xml", ".py", ".ipynb"))
+        check_output(path, option, inputs=inputs, keep_suffixes=(".npz", ".arff", ".xml", ".py", ".ipynb"), force=force)
         where = Path(path).resolve()
         for folder in folders:
             if where.is_relative_to(folder):
@@ -729,12 +736,14 @@ def run_grade(
     limits: dict[str, Any] | None = None,
     csv_path: str | None = None,
     gradescope_path: str | None = None,
+    force: bool = False,
 ) -> int:
     """``msdn grade``: grade, print the table and the points, write the exports. Returns the exit code (0).
 
     ``seed=None`` draws a secret seed for this run (written to the JSON, for the record).
     SIGTERM ends the run like Ctrl-C: every student process killed, the temporary folder removed.
-    Every output is checked before grading starts (:func:`check_outputs`) and written atomically.
+    Every output is checked before grading starts (:func:`check_outputs`) and written atomically;
+    an output named ``-`` goes to standard output, and the report then to stderr.
 
     Raises
     ------
@@ -743,7 +752,36 @@ def run_grade(
     """
     if timeout <= 0:
         raise ValueError(f"--timeout must be positive, got {timeout}")
-    check_outputs(paths, {"--json": json_path, "--csv": csv_path, "--gradescope": gradescope_path})
+    outputs = {"--json": json_path, "--csv": csv_path, "--gradescope": gradescope_path}
+    check_outputs(paths, outputs, force=force)
+    if any(is_stdout(p) for p in outputs.values()):
+        stdout = sys.stdout
+        with contextlib.redirect_stdout(sys.stderr):
+            return _run_grade(paths, timeout, json_path, jobs, seed, limits, csv_path, gradescope_path, stdout)
+    return _run_grade(paths, timeout, json_path, jobs, seed, limits, csv_path, gradescope_path, sys.stdout)
+
+
+def _run_grade(
+    paths: list[str],
+    timeout: float,
+    json_path: str | None,
+    jobs: int | None,
+    seed: int | None,
+    limits: dict[str, Any] | None,
+    csv_path: str | None,
+    gradescope_path: str | None,
+    stdout: Any,
+) -> int:
+    """The body of :func:`run_grade`, its outputs checked; ``stdout`` receives an output named ``-``."""
+
+    def write(path: str, text: str, what: str) -> None:
+        if is_stdout(path):
+            stdout.write(text)
+            stdout.flush()
+        else:
+            write_text(path, text)  # atomic
+            print(f"\n{what} written to {path}")
+
     subs = collect(paths)
     if gradescope_path and len(subs) != 1:
         raise OutputError(
@@ -768,12 +806,9 @@ def run_grade(
     for w in warnings:
         print(f"\nwarning: {w}")
     if json_path:
-        write_text(json_path, json.dumps(to_json(grades, timeout, seed), indent=2) + "\n")  # atomic
-        print(f"\ngrades written to {json_path}")
+        write(json_path, json.dumps(to_json(grades, timeout, seed), indent=2) + "\n", "grades")
     if csv_path:
-        write_text(csv_path, to_csv(grades))
-        print(f"\npoints written to {csv_path} (CSV, one row per student)")
+        write(csv_path, to_csv(grades), "points (CSV, one row per student)")
     if gradescope_path:
-        write_text(gradescope_path, json.dumps(to_gradescope(grades[0], timeout), indent=2) + "\n")
-        print(f"\nGradescope results written to {gradescope_path}")
+        write(gradescope_path, json.dumps(to_gradescope(grades[0], timeout), indent=2) + "\n", "Gradescope results")
     return 0

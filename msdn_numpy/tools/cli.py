@@ -417,7 +417,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     limits = {"memory_mb": args.memory_mb, "cpu_seconds": args.cpu_seconds, "file_mb": args.file_mb}
     return run_grade(
         args.files, timeout=args.timeout, json_path=args.json, jobs=args.jobs, seed=args.seed, limits=limits,
-        csv_path=args.csv, gradescope_path=args.gradescope,
+        csv_path=args.csv, gradescope_path=args.gradescope, force=args.force,
     )  # fmt: skip
 
 
@@ -680,6 +680,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="MB",
         help="largest file a student process may write, in its temporary folder (default: %(default)s)",
     )
+    p.add_argument("--force", action="store_true",
+                   help="let --json/--csv/--gradescope replace a read-only file (never an input)")  # fmt: skip
     p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser(
