@@ -39,3 +39,14 @@ def fixtures_dir() -> Path:
 def torch():
     """The ``torch`` module, or a skip naming the extra that installs it."""
     return pytest.importorskip("torch", reason=TORCH_SKIP_REASON)
+
+
+@pytest.fixture(scope="session")
+def model_file(tmp_path_factory) -> Path:
+    """A small MSDN trained on the bundled synthetic data (2 epochs, 8 hidden units), saved once
+    for the bad-input tests, which read it and never write it."""
+    from msdn_numpy.tools.cli import main
+
+    path = tmp_path_factory.mktemp("model") / "m.npz"
+    assert main(["train", "--epochs", "2", "--hidden", "8", "--quiet", "--save", str(path)]) == 0
+    return path

@@ -76,14 +76,6 @@ def write_arff(path: Path, header: list[str], rows: list[list[str]]) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def model_file(tmp_path_factory) -> Path:
-    """A small MSDN trained on the bundled synthetic data (2 epochs), saved once for the module."""
-    path = tmp_path_factory.mktemp("model") / "m.npz"
-    assert main(["train", *QUICK, "--save", str(path)]) == 0
-    return path
-
-
 @pytest.fixture
 def model_copy(model_file, tmp_path) -> Path:
     path = tmp_path / "m.npz"

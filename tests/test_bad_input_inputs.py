@@ -93,13 +93,6 @@ def small_arff(path: Path, extra_header: list[str] = (), extra_rows: int = 0) ->
     return path
 
 
-@pytest.fixture(scope="module")
-def model_file(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("model") / "m.npz"
-    assert main(["train", *QUICK, "--save", str(path)]) == 0
-    return path
-
-
 def rewrite_npz(src: Path, dst: Path, compression: int = zipfile.ZIP_STORED, **changes: np.ndarray) -> Path:
     """Copy a model file member by member (changing some), with the given zip compression."""
     with np.load(src, allow_pickle=False) as z:

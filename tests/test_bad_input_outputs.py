@@ -74,13 +74,6 @@ def no_temp_files(folder: Path) -> bool:
     return not [p for p in folder.rglob("*") if p.name.endswith(".tmp")]
 
 
-@pytest.fixture(scope="module")
-def model_file(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("model") / "m.npz"
-    assert main(["train", *QUICK, "--save", str(path)]) == 0
-    return path
-
-
 # -- data loss ----------------------------------------------------------------------------------
 def test_save_is_checked_again_at_save_time(capsys, tmp_path, monkeypatch):
     """A file that appears at the --save path during training is kept (no --force)."""
