@@ -5,8 +5,9 @@ enforces it):
 
 ``util/``       files, threads, progress, timing: helpers any layer may use
 ``dataio/``     datasets, ARFF files, the benchmark registry, splits, label orders, synthetic data
-``nn/``         the engine: layers, conv (naive + im2col), multiscale, recurrent, losses, optim, gradcheck
-``models``      MSDN, RethinkRNN, BRMLP (built from ``nn``)
+``nn/``         the engine: layers, conv (im2col) and its loop definition, score embedding, recurrent,
+                losses, optim, gradcheck; ``nn/fast/``, the opt-in fast twins of some of them
+``models/``     MSDN, RethinkRNN, BRMLP (built from ``nn``) and their options
 ``metrics``     the multi-label metrics; ``train``: the training recipe
 ``estimators``  MSDNClassifier, RethinkRNNClassifier, BRMLPClassifier: the recipe, scikit-learn style
 ``compare``     the comparison of the models over seeds, with paired statistics
@@ -16,14 +17,16 @@ enforces it):
 The names below are the public API: ``from msdn_numpy import MSDN, Conv1D, gradcheck, ...``.
 """
 
-from msdn_numpy.models import BRMLP, MSDN, RethinkRNN, build_model
-from msdn_numpy.nn.conv import Conv1D, Conv1DNaive
+from msdn_numpy.models import BRMLP, MSDN, BRMLPConfig, MSDNConfig, RethinkRNN, RethinkRNNConfig, build_model
+from msdn_numpy.nn.conv import Conv1D
+from msdn_numpy.nn.conv_naive import Conv1DNaive
+from msdn_numpy.nn.fast import MultiScaleConv1D
 from msdn_numpy.nn.gradcheck import PASS_BAR, GradcheckResult, gradcheck, rel_error
 from msdn_numpy.nn.layers import Dropout, Linear, Module, Parallel, ReLU, Reshape, Sequential, Tanh
 from msdn_numpy.nn.losses import BCEWithLogits, sigmoid
-from msdn_numpy.nn.multiscale import MultiScaleConv1D
 from msdn_numpy.nn.optim import SGD, Adam
 from msdn_numpy.nn.recurrent import LSTM
+from msdn_numpy.nn.score_embedding import ScoreEmbedding
 
 __version__ = "0.1.0"
 
@@ -45,8 +48,8 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
-    "Adam", "BCEWithLogits", "BRMLP", "BRMLPClassifier", "Conv1D", "Conv1DNaive", "Dropout", "GradcheckResult",
-    "LSTM", "Linear", "MSDN", "MSDNClassifier", "Module", "MultiScaleConv1D", "PASS_BAR", "Parallel", "ReLU",
-    "Reshape", "RethinkRNN", "RethinkRNNClassifier", "SGD", "Sequential", "Tanh", "build_model", "gradcheck",
-    "rel_error", "sigmoid",
+    "Adam", "BCEWithLogits", "BRMLP", "BRMLPClassifier", "BRMLPConfig", "Conv1D", "Conv1DNaive", "Dropout",
+    "GradcheckResult", "LSTM", "Linear", "MSDN", "MSDNClassifier", "MSDNConfig", "Module", "MultiScaleConv1D",
+    "PASS_BAR", "Parallel", "ReLU", "Reshape", "RethinkRNN", "RethinkRNNClassifier", "RethinkRNNConfig", "SGD",
+    "ScoreEmbedding", "Sequential", "Tanh", "build_model", "gradcheck", "rel_error", "sigmoid",
 ]  # fmt: skip

@@ -24,25 +24,45 @@ from __future__ import annotations
 
 import inspect
 import sys
+from dataclasses import fields
 from typing import Any
 
 import numpy as np
 
 from msdn_numpy.dataio.datasets import Dataset
-from msdn_numpy.models import BRMLP, DEFAULT_LABEL_ORDER, MSDN, MultiLabelModel, RethinkRNN
+from msdn_numpy.models import CONFIGS
 from msdn_numpy.train import TrainConfig, TrainedModel, train_model
 
-#: The defaults of ``msdn train``, which the estimators' parameters take.
-_TRAIN = TrainConfig()
-#: The parameters every estimator has: how it is trained (``TrainConfig``'s fields, ``seed`` as ``random_state``).
-TRAIN_PARAMS = (
-    "epochs", "batch_size", "lr", "weight_decay", "optimizer", "patience", "select", "threshold", "dtype",
-)  # fmt: skip
+#: The parameters every estimator has: how it is trained (the options of ``TrainConfig``, those
+#: with a help text, as ``msdn train`` has them; the seed is ``random_state``).
+TRAIN_PARAMS = tuple(f.name for f in fields(TrainConfig) if "help" in f.metadata)
 
 
-def _default(model: type[MultiLabelModel], name: str) -> Any:
-    """The default of a model's constructor parameter: one source for the model and its estimator."""
-    return inspect.signature(model.__init__).parameters[name].default
+def _signature(kind: str) -> inspect.Signature:
+    """``__init__``'s signature for the model ``kind``: its options, then :data:`TRAIN_PARAMS`, then
+    ``random_state`` and ``verbose``, all keyword-only, with the defaults of the dataclasses they come from."""
+    train = [f for f in fields(TrainConfig) if f.name in TRAIN_PARAMS]
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    params = [inspect.Parameter(f.name, keyword, default=f.default) for f in [*fields(CONFIGS[kind]), *train]]
+    params += [inspect.Parameter("random_state", keyword, default=TrainConfig.seed),
+               inspect.Parameter("verbose", keyword, default=False)]  # fmt: skip
+    return inspect.Signature([inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD), *params])
+
+
+def _init_for(kind: str):
+    """A scikit-learn ``__init__`` for the model ``kind``: it stores every parameter as given (no check,
+    no copy), under the signature :func:`_signature` declares, so that the dataclasses stay the one
+    source of the parameters and their defaults."""
+    signature = _signature(kind)
+
+    def __init__(self, **params: Any) -> None:
+        bound = signature.bind(self, **params)  # a TypeError naming an unknown parameter
+        bound.apply_defaults()
+        for name, value in list(bound.arguments.items())[1:]:
+            setattr(self, name, value)
+
+    __init__.__signature__ = signature
+    return __init__
 
 
 class NotFittedError(ValueError, AttributeError):
@@ -169,9 +189,9 @@ class MultiLabelNetClassifier:
     """What the three estimators share; use :class:`MSDNClassifier`, :class:`RethinkRNNClassifier`
     or :class:`BRMLPClassifier`.
 
-    A subclass names its model (``kind``, a key of :data:`msdn_numpy.models.MODELS`) and
-    lists its model's parameters (``MODEL_PARAMS``) and :data:`TRAIN_PARAMS`, then
-    ``random_state`` and ``verbose``, in its ``__init__``, which only stores them.
+    A subclass names its model (``kind``, a key of :data:`msdn_numpy.models.MODELS`); its
+    ``__init__`` (:func:`_init_for`) takes the model's options, :data:`TRAIN_PARAMS`,
+    ``random_state`` and ``verbose``, and only stores them.
 
     Fitted attributes
     -----------------
@@ -193,18 +213,12 @@ class MultiLabelNetClassifier:
     """
 
     kind = "base"
-    MODEL_PARAMS: tuple[str, ...] = ()
 
     # -- parameters -------------------------------------------------------------------------
     @classmethod
     def _param_names(cls) -> list[str]:
         """The parameter names, read from ``__init__`` as scikit-learn reads them."""
         return [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
-
-    def _store(self, values: dict[str, Any]) -> None:
-        """``__init__``'s whole body: keep every parameter as given (no check, no copy)."""
-        for name in self._param_names():
-            setattr(self, name, values[name])
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         """The parameters as a dict, ``{name: value}`` (``deep`` is accepted: there are no sub-estimators)."""
@@ -250,26 +264,22 @@ class MultiLabelNetClassifier:
 
     # -- fit ------------------------------------------------------------------------------------
     def _config(self) -> tuple[TrainConfig, dict[str, Any]]:
-        """The parameters, checked: a :class:`TrainConfig` and the model's keyword arguments."""
+        """The parameters, checked by the dataclasses they come from: a :class:`TrainConfig` and the model's options."""
         where = f"{type(self).__name__}.fit"
-        for name in ("epochs", "batch_size", "patience", "hidden", "embed_dim", "rank", "channels"):
-            if name in self._param_names():
-                _check_int(where, name, getattr(self, name), 1)
+        model_options = [f.name for f in fields(CONFIGS[self.kind])]
+        for f in [*fields(CONFIGS[self.kind]), *fields(TrainConfig)]:
+            if f.type == "int" and f.name in self._param_names():
+                _check_int(where, f.name, getattr(self, f.name), 1)
         _check_int(where, "random_state", self.random_state, 0)
-        if "kernel_sizes" in self._param_names():
-            ks = self.kernel_sizes
-            if isinstance(ks, (str, bytes)) or not np.iterable(ks) or len(ks) == 0:
-                raise ValueError(f"{where}: kernel_sizes must be a tuple of integers >= 1, got {ks!r}")
-            for k in ks:
-                _check_int(where, "every kernel size", k, 1)
         try:
+            options = CONFIGS[self.kind](**{name: getattr(self, name) for name in model_options})
             config = TrainConfig(**{name: getattr(self, name) for name in TRAIN_PARAMS}, seed=int(self.random_state))
         except (TypeError, ValueError) as e:
-            raise ValueError(f"{where}: {e}") from None
-        kwargs = {name: getattr(self, name) for name in self.MODEL_PARAMS}
-        if "kernel_sizes" in kwargs:
-            kwargs["kernel_sizes"] = tuple(int(k) for k in kwargs["kernel_sizes"])
-        return config, kwargs
+            message = str(e)
+            for prefix in ("TrainConfig: ", f"{CONFIGS[self.kind].__name__.removesuffix('Config')}: "):
+                message = message.removeprefix(prefix)
+            raise ValueError(f"{where}: {message}") from None
+        return config, {name: getattr(options, name) for name in model_options}
 
     def fit(self, X: Any, y: Any) -> MultiLabelNetClassifier:
         """Train on features ``X (N, D)`` and 0/1 labels ``y (N, L)``, as ``msdn train`` does. Returns ``self``.
@@ -345,12 +355,12 @@ class MultiLabelNetClassifier:
 class MSDNClassifier(MultiLabelNetClassifier):
     """MSDN (:class:`msdn_numpy.models.MSDN`) as an estimator: ``fit(X, y)``, ``predict``, ``predict_proba``.
 
-    Parameters
-    ----------
-    hidden, embed_dim, rank, channels, kernel_sizes, dropout, padding_mode, relation, label_order
-        MSDN's own (``msdn train --hidden`` … ``--label-order``; see :class:`msdn_numpy.models.MSDN`).
-    epochs, batch_size, lr, weight_decay, optimizer, patience, select, threshold, dtype
-        The training recipe (``msdn train --epochs`` …; see :class:`msdn_numpy.train.TrainConfig`).
+    Parameters (all keyword-only; ``help(MSDNClassifier)`` lists them with their defaults)
+    ----------------------------------------------------------------------------------------
+    hidden, embed_dim, rank, channels, kernel_sizes, dropout, padding_mode, embedding, label_order
+        MSDN's options, :class:`msdn_numpy.models.config.MSDNConfig` (``msdn train --hidden`` ...).
+    epochs, batch_size, lr, weight_decay, optimizer, patience, select, threshold, dtype, fast
+        The training recipe, :class:`msdn_numpy.train.TrainConfig` (``msdn train --epochs`` ...).
     random_state : int
         The seed of the initialisation, the validation split and the minibatch order (``--seed``).
     verbose : bool
@@ -360,93 +370,26 @@ class MSDNClassifier(MultiLabelNetClassifier):
     """
 
     kind = "msdn"
-    MODEL_PARAMS = (
-        "hidden", "embed_dim", "rank", "channels", "kernel_sizes", "dropout", "padding_mode", "relation",
-        "label_order",
-    )  # fmt: skip
-
-    def __init__(
-        self,
-        *,
-        hidden: int = _default(MSDN, "hidden"),
-        embed_dim: int = _default(MSDN, "embed_dim"),
-        rank: int = _default(MSDN, "rank"),
-        channels: int = _default(MSDN, "channels"),
-        kernel_sizes: tuple[int, ...] = _default(MSDN, "kernel_sizes"),
-        dropout: float = _default(MSDN, "dropout"),
-        padding_mode: str = _default(MSDN, "padding_mode"),
-        relation: str = _default(MSDN, "relation"),
-        label_order: str = DEFAULT_LABEL_ORDER,
-        epochs: int = _TRAIN.epochs,
-        batch_size: int = _TRAIN.batch_size,
-        lr: float = _TRAIN.lr,
-        weight_decay: float = _TRAIN.weight_decay,
-        optimizer: str = _TRAIN.optimizer,
-        patience: int = _TRAIN.patience,
-        select: str = _TRAIN.select,
-        threshold: str = _TRAIN.threshold,
-        dtype: str = _TRAIN.dtype,
-        random_state: int = _TRAIN.seed,
-        verbose: bool = False,
-    ) -> None:
-        self._store(locals())
+    __init__ = _init_for("msdn")
 
 
 class RethinkRNNClassifier(MultiLabelNetClassifier):
     """The RethinkNet-style RNN (:class:`msdn_numpy.models.RethinkRNN`) as an estimator.
 
-    Parameters: ``hidden`` and ``dropout`` (the model's), then those of the training
-    recipe as in :class:`MSDNClassifier`.
+    Parameters: the model's options (:class:`msdn_numpy.models.config.RethinkRNNConfig`: ``hidden``,
+    ``steps``, ``dropout``), then those of the training recipe as in :class:`MSDNClassifier`.
     """
 
     kind = "rnn"
-    MODEL_PARAMS = ("hidden", "dropout")
-
-    def __init__(
-        self,
-        *,
-        hidden: int = _default(RethinkRNN, "hidden"),
-        dropout: float = _default(RethinkRNN, "dropout"),
-        epochs: int = _TRAIN.epochs,
-        batch_size: int = _TRAIN.batch_size,
-        lr: float = _TRAIN.lr,
-        weight_decay: float = _TRAIN.weight_decay,
-        optimizer: str = _TRAIN.optimizer,
-        patience: int = _TRAIN.patience,
-        select: str = _TRAIN.select,
-        threshold: str = _TRAIN.threshold,
-        dtype: str = _TRAIN.dtype,
-        random_state: int = _TRAIN.seed,
-        verbose: bool = False,
-    ) -> None:
-        self._store(locals())
+    __init__ = _init_for("rnn")
 
 
 class BRMLPClassifier(MultiLabelNetClassifier):
     """Binary relevance with a shared MLP encoder (:class:`msdn_numpy.models.BRMLP`) as an estimator.
 
-    Parameters: ``hidden`` and ``dropout`` (the model's), then those of the training
-    recipe as in :class:`MSDNClassifier`.
+    Parameters: the model's options (:class:`msdn_numpy.models.config.BRMLPConfig`: ``hidden``,
+    ``dropout``), then those of the training recipe as in :class:`MSDNClassifier`.
     """
 
     kind = "br"
-    MODEL_PARAMS = ("hidden", "dropout")
-
-    def __init__(
-        self,
-        *,
-        hidden: int = _default(BRMLP, "hidden"),
-        dropout: float = _default(BRMLP, "dropout"),
-        epochs: int = _TRAIN.epochs,
-        batch_size: int = _TRAIN.batch_size,
-        lr: float = _TRAIN.lr,
-        weight_decay: float = _TRAIN.weight_decay,
-        optimizer: str = _TRAIN.optimizer,
-        patience: int = _TRAIN.patience,
-        select: str = _TRAIN.select,
-        threshold: str = _TRAIN.threshold,
-        dtype: str = _TRAIN.dtype,
-        random_state: int = _TRAIN.seed,
-        verbose: bool = False,
-    ) -> None:
-        self._store(locals())
+    __init__ = _init_for("br")

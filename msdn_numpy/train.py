@@ -26,6 +26,8 @@ from msdn_numpy.dataio.label_orders import label_order
 from msdn_numpy.dataio.preprocessing import Standardizer, train_val_split
 from msdn_numpy.metrics import evaluate, example_f1, micro_f1
 from msdn_numpy.models import DEFAULT_LABEL_ORDER, MODELS, MultiLabelModel, build_model
+from msdn_numpy.models.config import option
+from msdn_numpy.nn.fast import FlatAdam, FlatSGD, accelerate, readable
 from msdn_numpy.nn.losses import BCEWithLogits, sigmoid
 from msdn_numpy.nn.optim import SGD, Adam
 from msdn_numpy.util.checks import check_int, check_real
@@ -41,7 +43,11 @@ THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.05), 2)
 
 @dataclass
 class TrainConfig:
-    """Everything about *how* a model is trained (the model's own sizes live in the model).
+    """Everything about *how* a model is trained (the model's own options live in ``models.config``).
+
+    The fields with a ``help`` are also the training options of ``msdn train`` (``--batch-size``
+    for ``batch_size``) and of the estimators, with these defaults; ``momentum`` and
+    ``val_fraction`` are set from Python only, and the seed is ``--seed`` / ``random_state``.
 
     Attributes
     ----------
@@ -56,32 +62,37 @@ class TrainConfig:
     patience : int
         Stop after this many epochs without a better validation score (``select``).
     select : {"micro_f1", "loss"}
-        What early stopping watches and which epoch's parameters are kept:
-        ``micro_f1`` — validation micro-F1 at the best global threshold of
-        :data:`THRESHOLD_GRID` (how the model is used: thresholded), ties broken by the
-        lower validation loss; ``loss`` — validation BCE alone.
-    val_fraction : float
-        Fraction of the training split held out for validation.
+        What early stopping watches and which epoch's parameters are kept: ``micro_f1``, the
+        validation micro-F1 at the best global threshold of :data:`THRESHOLD_GRID` (how the
+        model is used: thresholded), ties broken by the lower validation loss; ``loss``, the
+        validation BCE alone.
     threshold : {"fixed", "global", "per-label"}
-        0.5 for every label; one threshold for all labels chosen on validation; or
-        one threshold per label chosen on validation.
+        0.5 for every label; one threshold for all labels chosen on validation; or one per label.
     dtype : {"float32", "float64"}
         Training precision. float32 is about twice as fast; gradient checks use float64.
+    fast : bool
+        Train with the fast twins of :mod:`msdn_numpy.nn.fast` (the fused multi-scale convolution,
+        the flat-vector optimisers): the same numbers to float rounding, less time.
+    val_fraction : float
+        Fraction of the training split held out for validation.
     seed : int
         Seeds the initialisation, the validation split and the minibatch order.
     """
 
-    epochs: int = 400
-    batch_size: int = 32
-    lr: float = 1e-3
-    weight_decay: float = 1e-4
-    optimizer: str = "adam"
+    epochs: int = option(400, "maximum epochs (early stopping on validation)", "N", range=(1, 100_000))
+    batch_size: int = option(32, "examples per minibatch", "N", range=(1, 1_000_000))
+    lr: float = option(1e-3, "learning rate (> 0)", range=(0.0, None), lo_open=True)
+    weight_decay: float = option(1e-4, "L2 weight decay (>= 0)", range=(0.0, None))
+    optimizer: str = option("adam", "the optimiser", choices=("adam", "sgd"))
     momentum: float = 0.9
-    patience: int = 30
-    select: str = "micro_f1"
+    patience: int = option(30, "epochs without validation improvement before stopping", "N", range=(1, 100_000))
+    select: str = option("micro_f1", "what early stopping watches on validation: micro-F1 at the tuned threshold, "
+                         "or the BCE loss", choices=SELECTION_METRICS)  # fmt: skip
     val_fraction: float = 0.2
-    threshold: str = "global"
-    dtype: str = "float32"
+    threshold: str = option("global", "how decision thresholds are chosen on validation", choices=THRESHOLD_MODES)
+    dtype: str = option("float32", "training precision", choices=("float32", "float64"))
+    fast: bool = option(False, "train with the fast twins of the readable layers (msdn_numpy.nn.fast): "
+                        "the same results to float rounding, less time")  # fmt: skip
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -98,6 +109,8 @@ class TrainConfig:
             raise ValueError(f"unknown threshold mode '{self.threshold}': choose one of {', '.join(THRESHOLD_MODES)}")
         if self.dtype not in ("float32", "float64"):
             raise ValueError(f"unknown dtype '{self.dtype}': choose 'float32' or 'float64'")
+        if not isinstance(self.fast, (bool, np.bool_)):
+            raise TypeError(f"TrainConfig: fast={self.fast!r} is not True or False")
         if not 0.0 < self.val_fraction < 1.0:
             raise ValueError(f"val_fraction must be in (0, 1), got {self.val_fraction}")
         if self.epochs < 1 or self.batch_size < 1 or self.patience < 1:
@@ -125,16 +138,10 @@ class History:
         return np.array([r[key] for r in self.rows])
 
 
-def _evaluate_split(
-    model: MultiLabelModel, loss: BCEWithLogits, X: np.ndarray, Y: np.ndarray, batch: int | None = None
-) -> tuple[float, np.ndarray]:
-    """Evaluation-mode BCE and probabilities ``(N, L)`` over a whole split, in one batched pass.
-
-    Rows per batch as in :meth:`MultiLabelModel.logits`: ``min(1024, max(32, 2**17 // L))``
-    unless ``batch`` says, so that memory and time stay linear in L.
-    """
-    if batch is None:
-        batch = min(1024, max(32, 2**17 // model.L))
+def _evaluate_split(model: MultiLabelModel, loss: BCEWithLogits, X: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
+    """Evaluation-mode BCE and probabilities ``(N, L)`` over a whole split, in batches of
+    :meth:`~msdn_numpy.models.base.MultiLabelModel.eval_batch_size` rows."""
+    batch = model.eval_batch_size()
     was = model.training
     model.eval()
     total, probs = 0.0, []
@@ -196,12 +203,24 @@ def fit(
     """
     dtype = model.dtype
     X, X_val = X.astype(dtype, copy=False), X_val.astype(dtype, copy=False)
-    T, T_val = model.output_targets(Y.astype(dtype)), model.output_targets(Y_val.astype(dtype))
+    T = model.output_targets(Y.astype(dtype))
     loss = BCEWithLogits()
+    if config.fast:
+        accelerate(model)  # swapped back in place below: the same parameter arrays either way
     if config.optimizer == "adam":
-        opt: Adam | SGD = Adam(model, lr=config.lr, weight_decay=config.weight_decay)
+        opt: Adam | SGD = (FlatAdam if config.fast else Adam)(model, lr=config.lr, weight_decay=config.weight_decay)
     else:
-        opt = SGD(model, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay)
+        sgd = FlatSGD if config.fast else SGD
+        opt = sgd(model, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay)
+    try:
+        history = _epochs(model, loss, opt, X, T, X_val, Y_val, config, log)
+    finally:
+        readable(model)
+    return history
+
+
+def _epochs(model, loss, opt, X, T, X_val, Y_val, config: TrainConfig, log) -> History:
+    """The epochs of :func:`fit`: train, evaluate on validation, keep the best, stop on patience."""
     rng = np.random.default_rng(config.seed + 1)  # the minibatch order
     history = History(select=config.select)
     best_key, best_params, waited = (-np.inf, -np.inf), None, 0
@@ -253,7 +272,6 @@ def fit(
             )
         if waited >= config.patience:
             break
-    del T_val
     if best_params is not None:  # restore the best epoch, in place
         for name, p, _ in model.named_parameters():
             p[...] = best_params[name]

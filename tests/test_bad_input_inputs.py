@@ -1,6 +1,6 @@
-"""Bad input, third round, the input side: one rule for every input file, bounded reads, checked arguments.
+"""Bad input, the input side: one rule for every input file, bounded reads, checked arguments.
 
-One test per case of the input side of the third bad-input issue. Every input file is
+One test per kind of bad input file or argument. Every input file is
 opened by :mod:`msdn_numpy.util.inputs` (regular files only, size checked before reading),
 ARFF headers are checked line by line, and the library's entry points name the argument
 that is wrong. Each command-line case asserts exit 2, one ``msdn ...`` line on stderr

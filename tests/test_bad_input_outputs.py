@@ -1,7 +1,6 @@
-"""Bad input, third round, the output side: no lost file, no silent wrong result, clean signals.
+"""Bad input, the output side: no lost file, no silent wrong result, clean signals.
 
-One test (or one parametrised family) per output case of the project's issue 18, in its
-order. Each asserts the exit code, one ``msdn ...`` line on stderr with no traceback, and
+One test (or one parametrised family) per kind of output target. Each asserts the exit code, one ``msdn ...`` line on stderr with no traceback, and
 the sha256 of every file that existed before, unchanged. Fixtures are made in temporary
 folders from the bundled data; models are trained for 2 epochs. The concurrency and
 signal cases start real processes.

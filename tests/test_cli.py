@@ -19,7 +19,7 @@ def test_train_save_json_evaluate_predict(tmp_path, capsys):
     model_file, result = tmp_path / "m.npz", tmp_path / "r.json"
     assert main(["train", *QUICK, "--save", str(model_file), "--json", str(result)]) == 0
     out = capsys.readouterr().out
-    assert "test metrics" in out and "parameters:" in out and "relation block" in out
+    assert "test metrics" in out and "parameters:" in out and "combine" in out and "convs" in out
     rec = json.loads(result.read_text())
     assert set(rec) >= {"dataset", "model", "seed", "params", "config", "seconds", "metrics"}
     assert list(rec["metrics"]) == list(METRIC_NAMES)
@@ -69,11 +69,11 @@ def test_compare_writes_a_table_and_json(tmp_path, capsys):
 
 
 def test_compare_ablation_on_synthetic_scales_records_its_configs(tmp_path, capsys):
-    """The mechanism's protocol: every ablation record carries its kernel sizes, order and relation,
+    """The mechanism's protocol: every ablation record carries its kernel sizes, order and embedding,
     and the report gives the per-label accuracy of the rule labels by distance."""
     out_json = tmp_path / "runs.json"
     args = ["compare", "--datasets", "synthetic-scales", "--seeds", "1", "--epochs", "1", "--hidden", "8",
-            "--models", "msdn", "br", "--ablation", "--relation", "label", "--label-order", "given",
+            "--models", "msdn", "br", "--ablation", "--embedding", "label", "--label-order", "given",
             "--metric", "subset_accuracy", "--json", str(out_json)]  # fmt: skip
     assert main(args) == 0
     out = capsys.readouterr().out
@@ -85,12 +85,12 @@ def test_compare_ablation_on_synthetic_scales_records_its_configs(tmp_path, caps
         "msdn K=(1,)": ([1], "given", "label"),
         "msdn K=(1, 3, 5, 9)": ([1, 3, 5, 9], "given", "label"),
         "msdn order=random": ([1, 3, 5], "random", "label"),
-        "msdn relation=free": ([1, 3, 5], "given", "free"),
+        "msdn embedding=free": ([1, 3, 5], "given", "free"),
     }
-    for variant, (ks, order, relation) in expected.items():
+    for variant, (ks, order, embedding) in expected.items():
         c = runs[variant]["config"]
-        assert (c["kernel_sizes"], c["label_order"], c["relation"]) == (ks, order, relation), variant
-    assert "msdn order=given" not in runs and "msdn relation=label" not in runs  # those are "msdn" itself
+        assert (c["kernel_sizes"], c["label_order"], c["embedding"]) == (ks, order, embedding), variant
+    assert "msdn order=given" not in runs and "msdn embedding=label" not in runs  # those are "msdn" itself
     assert len(runs["msdn"]["label_accuracy"]) == 28 and "label_accuracy" not in runs.get("sk-br-lr", {})
 
 

@@ -1,4 +1,4 @@
-"""Tests for msdn_numpy.nn.conv: the naive and the im2col Conv1D.
+"""Tests for msdn_numpy.nn.conv (the im2col Conv1D) against msdn_numpy.nn.conv_naive (the loops).
 
 Four independent kinds of evidence:
 
@@ -17,19 +17,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from msdn_numpy.nn.conv import (
-    Conv1D,
-    Conv1DNaive,
-    col2im,
-    contiguous_rows,
-    conv1d_naive_backward,
-    conv1d_naive_forward,
-    conv_output_length,
-    im2col,
-    pad1d,
-    resolve_padding,
-    unpad1d,
-)
+from msdn_numpy.nn.conv import Conv1D, col2im, conv_output_length, im2col, pad1d, resolve_padding, unpad1d
+from msdn_numpy.nn.conv_naive import Conv1DNaive, conv1d_naive_backward, conv1d_naive_forward
 from msdn_numpy.nn.gradcheck import PASS_BAR, gradcheck
 
 # --------------------------------------------------------------------------------------
@@ -121,9 +110,6 @@ def test_configurations_cover_the_hard_cases():
         for c in CONFIGS
     )
     assert not all(c["bias"] for c in CONFIGS)
-    shortcut = [c for c in CONFIGS if _make(c)[0]._weighted_sum]
-    assert shortcut and not all(c["bias"] for c in shortcut)
-    assert not _make(dict(CORNERS[-1], padding=1))[0]._weighted_sum  # padding takes the im2col path
 
 
 # --------------------------------------------------------------------------------------
@@ -449,31 +435,3 @@ def test_bad_kernel_size():
 def test_backward_before_forward(cls):
     with pytest.raises(RuntimeError, match=r"backward\(\) was called before forward\(\)"):
         cls(2, 3, 3).backward(np.zeros((1, 3, 4)))
-
-
-# -- contiguous_rows: np.ascontiguousarray, a row at a time -----------------------------
-
-
-@pytest.mark.parametrize(
-    "make",
-    [
-        lambda r: r.standard_normal((96, 32, 14)).astype(np.float32).transpose(1, 0, 2),  # a layer's output
-        lambda r: r.standard_normal((32, 96, 14)).astype(np.float32)[:, 32:64].transpose(1, 0, 2),  # a dout block
-        lambda r: r.standard_normal((8, 32, 18)).transpose(1, 0, 2)[:, :, 2:16],  # col2im's unpadded dx, float64
-        lambda r: r.standard_normal((3, 4, 5, 6)).transpose(2, 0, 1, 3),  # 4-D
-        lambda r: r.standard_normal((5, 7, 1)).astype(np.float32).transpose(1, 0, 2),  # rows of one value
-        lambda r: r.standard_normal((5, 7, 9)).astype(np.float32).transpose(0, 2, 1),  # last axis not contiguous
-        lambda r: np.zeros((0, 3, 5), dtype=np.float32).transpose(1, 0, 2),  # empty
-    ],
-)
-def test_contiguous_rows_equals_ascontiguousarray(make):
-    a = make(np.random.default_rng(0))
-    out = contiguous_rows(a)
-    assert out.flags.c_contiguous and out.dtype == a.dtype and out.shape == a.shape
-    np.testing.assert_array_equal(out, a)
-    assert not np.shares_memory(out, a) or a.flags.c_contiguous
-
-
-def test_contiguous_rows_returns_contiguous_input_itself():
-    a = np.arange(12.0).reshape(3, 4)
-    assert contiguous_rows(a) is a

@@ -255,7 +255,7 @@ def test_fit_is_msdn_train(tmp_path, capsys):
 @pytest.mark.parametrize(
     ("cls", "kind", "params"),
     [
-        (MSDNClassifier, "msdn", dict(MSDN_TINY, label_order="frequency", relation="label")),
+        (MSDNClassifier, "msdn", dict(MSDN_TINY, label_order="frequency", embedding="label")),
         (RethinkRNNClassifier, "rnn", dict(TINY, dropout=0.1)),
         (BRMLPClassifier, "br", dict(TINY, threshold="per-label", select="loss")),
     ],
@@ -296,7 +296,7 @@ def test_parameters_are_stored_as_given_and_checked_in_fit():
     X, Y = multilabel()
     with pytest.raises(ValueError, match=r"MSDNClassifier\.fit: epochs must be an integer >= 1, got 0"):
         est.fit(X, Y)
-    with pytest.raises(ValueError, match=r"kernel_sizes must be a tuple of integers >= 1, got 'abc'"):
+    with pytest.raises(ValueError, match=r"MSDNClassifier\.fit: kernel_sizes='abc' is not a sequence of integers"):
         est.set_params(epochs=2).fit(X, Y)
     with pytest.raises(ValueError, match=r"unknown optimizer 'nope': choose 'adam' or 'sgd'"):
         est.set_params(kernel_sizes=(1, 3)).fit(X, Y)
@@ -311,7 +311,7 @@ def test_get_params_and_set_params():
     assert est.get_params()["epochs"] == 5 and est.lr == 0.01 and est.hidden == 8
     assert set(est.get_params()) == {
         "hidden", "dropout", "epochs", "batch_size", "lr", "weight_decay", "optimizer", "patience", "select",
-        "threshold", "dtype", "random_state", "verbose",
+        "threshold", "dtype", "fast", "random_state", "verbose",
     }  # fmt: skip
     with pytest.raises(ValueError, match=r"Invalid parameter 'kernel_sizes' for estimator BRMLPClassifier"):
         est.set_params(kernel_sizes=(1,))

@@ -7,8 +7,15 @@ import pytest
 
 import msdn_numpy
 from msdn_numpy import BRMLP, LSTM, MSDN, BCEWithLogits, Conv1D, Conv1DNaive, Parallel, ReLU, Reshape, RethinkRNN
-from msdn_numpy.nn.gradcheck import PASS_BAR, GradcheckResult, gradcheck, numerical_gradient, rel_error
-from msdn_numpy.nn.layers import Dropout, Linear, Module, Sequential, unlisted_submodules
+from msdn_numpy.nn.gradcheck import (
+    PASS_BAR,
+    GradcheckResult,
+    gradcheck,
+    numerical_gradient,
+    rel_error,
+    unlisted_submodules,
+)
+from msdn_numpy.nn.layers import Dropout, Linear, Module, Sequential
 
 
 class ScaledWrongLinear(Linear):

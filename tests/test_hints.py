@@ -96,7 +96,7 @@ def _solution_with(key: str, old: str, new: str) -> str:
     return text.replace(old, new)
 
 
-#: The forget gate's gradient with the wrong sign (the issue's case), and ReLU with its output
+#: The forget gate's gradient with the wrong sign, and ReLU with its output
 #: transposed and its gradient's rows reversed.
 WRONG_FILES = {
     "05_lstm_bptt": ("di, df, dg = dc_total * g, dc_total * c_prev", "di, df, dg = dc_total * g, -dc_total * c_prev"),

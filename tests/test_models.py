@@ -16,11 +16,11 @@ def _x(N: int, D: int, seed: int = 0) -> np.ndarray:
     return np.random.default_rng(seed).standard_normal((N, D))
 
 
-def _randomise_readout(model: MSDN, seed: int = 9) -> MSDN:
-    """MSDN's read-out starts at zero (the relation block is a no-op at first), which
+def _randomise_combine(model: MSDN, seed: int = 9) -> MSDN:
+    """MSDN's combine starts at zero (the relation block is a no-op at first), which
     would make every gradient behind it zero; a random read-out exercises every path."""
     rng = np.random.default_rng(seed)
-    for p in model.readout.params.values():
+    for p in model.combine.params.values():
         p[...] = rng.standard_normal(p.shape)
     return model
 
@@ -36,22 +36,22 @@ def _randomise_readout(model: MSDN, seed: int = 9) -> MSDN:
 )
 def test_msdn_whole_model_gradcheck(kwargs):
     kwargs = {"rank": 4, **kwargs}
-    model = _randomise_readout(MSDN(5, 6, hidden=7, embed_dim=3, channels=4, seed=1, **kwargs))
+    model = _randomise_combine(MSDN(5, 6, hidden=7, embed_dim=3, channels=4, seed=1, **kwargs))
     errors = gradcheck(model, _x(4, 5, seed=2))
-    expected = {"x", "encoder.0.W", "head.W", "head.b", "embed.0.W", "embed.1.b", "readout.W", "readout.b"}
-    expected |= {f"relations.0.{w}{k}" for k in kwargs["kernel_sizes"] for w in "Wb"}  # one pair per kernel size
+    expected = {"x", "encoder.0.W", "head.W", "head.b", "embed.0.W", "embed.1.b", "combine.W", "combine.b"}
+    expected |= {f"convs.{i}.0.{w}" for i in range(len(kwargs["kernel_sizes"])) for w in "Wb"}  # one conv per size
     assert set(errors) >= expected
     assert errors.passed and max(errors.values()) < BAR, errors
-    # and as built, with the zero read-out (the relation block's gradients are then exactly 0)
+    # and as built, with the zero combine (the relation block's gradients are then exactly 0)
     fresh = MSDN(5, 6, hidden=7, embed_dim=3, channels=4, seed=1, **kwargs)
     assert max(gradcheck(fresh, _x(4, 5, seed=2)).values()) < BAR
 
 
 def test_msdn_relation_block_starts_as_an_exact_no_op():
-    """Zero-initialised read-out: at initialisation MSDN *is* BR-MLP, weight for weight.
+    """Zero-initialised combine: at initialisation MSDN *is* BR-MLP, weight for weight.
 
-    Same seed, same draw order: MSDN's encoder and label-wise head are BRMLP's encoder
-    and read-out, so the two give bit-identical logits (with dropout active too, since
+    Same seed, same draw order: MSDN's encoder and head are BRMLP's encoder and head,
+    so the two give bit-identical logits (with dropout active too, since
     the dropout generator is drawn at the same point) and identical input gradients.
     """
     X = _x(6, 5)
@@ -60,13 +60,13 @@ def test_msdn_relation_block_starts_as_an_exact_no_op():
         br = BRMLP(5, 7, hidden=8, dropout=dropout, seed=3)
         for (name, p_m, _), (_, p_b, _) in zip(msdn.encoder.named_parameters(), br.encoder.named_parameters()):
             np.testing.assert_array_equal(p_m, p_b, err_msg=name)
-        np.testing.assert_array_equal(msdn.head.params["W"], br.readout.params["W"])
+        np.testing.assert_array_equal(msdn.head.params["W"], br.head.params["W"])
         out_m, out_b = msdn.forward(X), br.forward(X)
         np.testing.assert_array_equal(out_m, out_b)
         dout = _x(6, 7, seed=4)
         np.testing.assert_array_equal(msdn.backward(dout), br.backward(dout))
-        assert not msdn.readout.params["W"].any() and not msdn.readout.params["b"].any()
-        assert msdn.readout.grads["W"].any()  # ... but the read-out receives a gradient, so it learns
+        assert not msdn.combine.params["W"].any() and not msdn.combine.params["b"].any()
+        assert msdn.combine.grads["W"].any()  # ... but combine receives a gradient, so it learns
 
 
 def test_brmlp_and_rethinkrnn_whole_model_gradcheck():
@@ -97,7 +97,7 @@ def test_rethinkrnn_parameter_count_matches_the_reference():
     assert RethinkRNN(72, 6).num_parameters() == 141_702
     assert RethinkRNN(103, 14).num_parameters() == 146_702
     split = RethinkRNN(72, 6).parameter_split()
-    assert split == {"encoder": 72 * 128 + 128, "LSTM": 4 * (128 * 128 * 2 + 128), "read-out": 128 * 6 + 6}
+    assert split == {"encoder": 72 * 128 + 128, "lstm": 4 * (128 * 128 * 2 + 128), "head": 128 * 6 + 6}
 
 
 def test_msdn_parameter_count_by_hand():
@@ -105,9 +105,10 @@ def test_msdn_parameter_count_by_hand():
     model = MSDN(D, L, hidden=E, embed_dim=d, rank=r, channels=c, kernel_sizes=K)
     expected = {
         "encoder": D * E + E,
-        "label-wise head": E * L + L,
-        "label embedding": E * r + r + r * d * L + d * L,  # E -> r -> d L
-        "relation block": sum(c * d * k + c for k in K) + len(K) * c + 1,  # convolutions + 1x1 read-out
+        "head": E * L + L,
+        "embed": E * r + r + r * d * L + d * L,  # E -> r -> d L
+        "convs": sum(c * d * k + c for k in K),  # one Conv1D per kernel size
+        "combine": len(K) * c + 1,  # the 1x1 convolution to one channel
     }
     assert model.parameter_split() == expected
     assert model.num_parameters() == sum(expected.values())
@@ -129,8 +130,8 @@ def test_label_perm_reorders_the_convolution_axis_only():
     """The relation block of MSDN with order perm, read in perm's order, equals that of
     MSDN with the identity order (same weights); the label-wise head is not reordered."""
     perm = [3, 0, 4, 1, 2]
-    a = _randomise_readout(MSDN(6, 5, hidden=8, embed_dim=3, channels=4, label_perm=perm, dropout=0.0, seed=7))
-    b = _randomise_readout(MSDN(6, 5, hidden=8, embed_dim=3, channels=4, dropout=0.0, seed=7))  # identity order
+    a = _randomise_combine(MSDN(6, 5, hidden=8, embed_dim=3, channels=4, label_perm=perm, dropout=0.0, seed=7))
+    b = _randomise_combine(MSDN(6, 5, hidden=8, embed_dim=3, channels=4, dropout=0.0, seed=7))  # identity order
     X = _x(5, 6)
     head = a.head.forward(a.encoder.forward(X))  # identical in a and b, in the dataset's order
     np.testing.assert_array_equal(head, b.head.forward(b.encoder.forward(X)))
@@ -153,6 +154,28 @@ def test_wrong_input_shape_is_a_clear_error(kind):
         model.forward(np.zeros((4, 6)))
     with pytest.raises(ValueError, match=r"got \(5,\)"):
         model.forward(np.zeros(5))
+
+
+def test_backward_checks_the_shape_of_dlogits_against_its_forward():
+    model = MSDN(5, 3)
+    with pytest.raises(RuntimeError, match="before forward"):
+        model.backward(np.zeros((4, 3)))
+    model.forward(np.zeros((4, 5)))
+    with pytest.raises(ValueError, match=r"dlogits must have the logits' shape \(N, L\) = \(4, 3\), got \(4, 2\)"):
+        model.backward(np.zeros((4, 2)))
+
+
+@pytest.mark.parametrize("kind", ["msdn", "rnn", "br"])
+def test_an_unknown_option_is_refused_with_the_model_options(kind):
+    with pytest.raises(TypeError, match=r"unknown option 'relation'; the options of .* are hidden, "):
+        build_model(kind, 3, 4, relation="label")
+
+
+def test_a_label_order_without_its_perm_is_refused():
+    with pytest.raises(ValueError, match="label_order='cooccurrence' needs label_perm"):
+        MSDN(3, 4, label_order="cooccurrence")
+    assert MSDN(3, 4).config["label_order"] == "given"
+    assert MSDN(3, 4, label_perm=[1, 0, 2, 3]).config["label_order"] == "custom"
 
 
 def test_unknown_model_name():

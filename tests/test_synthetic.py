@@ -217,11 +217,11 @@ def test_scales_loads_by_name_everywhere(tmp_path, scales):
 
     assert main(["info", "synthetic-scales"]) == 0
     out = tmp_path / "run.json"
-    args = ["train", "--dataset", "synthetic-scales", "--epochs", "2", "--relation", "label", "--label-order", "given"]
+    args = ["train", "--dataset", "synthetic-scales", "--epochs", "2", "--embedding", "label", "--label-order", "given"]
     assert main(args + ["--quiet", "--json", str(out)]) == 0
     import json
 
     record = json.loads(out.read_text())
     assert record["dataset"] == "synthetic-scales"
-    assert (record["config"]["relation"], record["config"]["label_order"]) == ("label", "given")
+    assert (record["config"]["embedding"], record["config"]["label_order"]) == ("label", "given")
     assert record["config"]["D"] == record["config"]["L"] == 28

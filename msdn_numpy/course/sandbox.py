@@ -40,12 +40,12 @@ REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
     "03_im2col": (
         ("msdn_numpy.nn.conv", "im2col"),
         ("msdn_numpy.nn.conv", "Conv1D.forward"),
-        ("msdn_numpy.nn.conv", "conv1d_naive_forward"),
+        ("msdn_numpy.nn.conv_naive", "conv1d_naive_forward"),
     ),
     "04_conv1d_backward": (
         ("msdn_numpy.nn.conv", "col2im"),
         ("msdn_numpy.nn.conv", "Conv1D.backward"),
-        ("msdn_numpy.nn.conv", "conv1d_naive_backward"),
+        ("msdn_numpy.nn.conv_naive", "conv1d_naive_backward"),
     ),
     "05_lstm_bptt": (
         ("msdn_numpy.nn.recurrent", "lstm_step_forward"),
@@ -54,12 +54,16 @@ REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
         ("msdn_numpy.nn.recurrent", "LSTM.backward"),
     ),
     "06_msdn_relations": (
-        ("msdn_numpy.nn.multiscale", "MultiScaleConv1D.forward"),
-        ("msdn_numpy.nn.multiscale", "MultiScaleConv1D.backward"),
+        ("msdn_numpy.nn.fast.multiscale", "MultiScaleConv1D.forward"),
+        ("msdn_numpy.nn.fast.multiscale", "MultiScaleConv1D.backward"),
         ("msdn_numpy.nn.layers", "Parallel.forward"),
         ("msdn_numpy.nn.layers", "Parallel.backward"),
     ),
-    "07_adam": (("msdn_numpy.nn.optim", "Adam.step"), ("msdn_numpy.nn.optim", "Adam.update")),
+    "07_adam": (
+        ("msdn_numpy.nn.optim", "Adam.step"),
+        ("msdn_numpy.nn.optim", "Adam.update"),
+        ("msdn_numpy.nn.fast.optim", "FlatAdam.update_flat"),
+    ),
     "08_label_axis": (
         ("msdn_numpy.nn.score_embedding", "ScoreEmbedding.forward"),
         ("msdn_numpy.nn.score_embedding", "ScoreEmbedding.backward"),

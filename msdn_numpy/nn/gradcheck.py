@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from msdn_numpy.nn.layers import Module, unlisted_submodules
+from msdn_numpy.nn.layers import Module
 
 #: A gradient passes when its relative error (below) is under this bar, in float64.
 PASS_BAR = 1e-7
@@ -51,6 +51,51 @@ def rel_error(a: np.ndarray, n: np.ndarray) -> float:
     if a.size == 0:
         return 0.0
     return float(np.max(np.abs(a - n)) / max(float(np.max(np.abs(a) + np.abs(n))), 1e-12))
+
+
+def _held_modules(value: Any) -> list[tuple[str, Module]]:
+    """Modules held by one attribute value: itself, or the items of a list/tuple/dict.
+
+    Returns ``(suffix, module)`` pairs, the suffix being ``""``, ``"[i]"`` or ``"[key]"``.
+    """
+    if isinstance(value, Module):
+        return [("", value)]
+    if isinstance(value, (list, tuple)):
+        return [(f"[{i}]", v) for i, v in enumerate(value) if isinstance(v, Module)]
+    if isinstance(value, dict):
+        return [(f"[{k!r}]", v) for k, v in value.items() if isinstance(v, Module)]
+    return []
+
+
+def unlisted_submodules(module: Module) -> list[str]:
+    """Sub-modules held as attributes somewhere in the tree but not listed by any ``children()``.
+
+    Walks the tree that ``children()`` describes and, in each module, looks at every
+    attribute that is a :class:`Module` or a list, tuple or dict of them. A module that is
+    reachable through ``children()`` from the root is fine wherever else it is referenced
+    (an alias, shared weights); any other one is reported.
+
+    Returns
+    -------
+    list of str
+        One line per offending attribute, naming it by its path from the root and its
+        holder's class, e.g. ``"Block.inner (a Linear) is not listed by Block.children()"``.
+        Empty when the tree is complete.
+    """
+    listed = {id(m) for m in module.modules()}
+    problems = []
+
+    def walk(m: Module, path: str) -> None:
+        for attr, value in vars(m).items():
+            for suffix, sub in _held_modules(value):
+                if id(sub) not in listed:
+                    where = f"{path}.{attr}{suffix}" if path else f"{type(m).__name__}.{attr}{suffix}"
+                    problems.append(f"{where} (a {type(sub).__name__}) is not listed by {type(m).__name__}.children()")
+        for name, child in m.children():
+            walk(child, f"{path}.{name}" if path else name)
+
+    walk(module, "")
+    return problems
 
 
 def _generator_states(module: Module) -> list[tuple[np.random.Generator, dict]]:
@@ -215,94 +260,93 @@ def gradcheck(
     Parameters
     ----------
     module : Module
-        A layer, a container, a loss or a whole model. Every parameter must be a float64,
-        C-contiguous array, and every sub-layer must be listed by ``children()``.
+        A layer, a loss or a whole model (float64 parameters, sub-layers listed by ``children()``).
     x : np.ndarray
-        The input (converted to float64), differentiated when ``check_input`` is true.
+        The input (copied as float64), differentiated when ``check_input`` is true.
     *args
         Extra forward arguments that are not differentiated (e.g. the targets of a loss).
     dout : np.ndarray, optional
-        Upstream gradient with the output's shape; random normal (seeded) by default.
+        Upstream gradient of the output's shape; random normal (seeded by ``seed``) by default.
     h : float
-        Finite-difference step.
-    seed : int
-        Seed for the random ``dout``.
-    check_input : bool
-        Also check ``dx`` (set ``False`` when the input is discrete).
-    verbose : bool
-        Print the result (one line per tensor and the verdict).
+        Finite-difference step, > 0.
+    check_input, verbose : bool
+        Also check ``dx`` (``False`` when the input is discrete); print the result.
 
-    Returns
-    -------
-    GradcheckResult
-        A ``dict[str, float]``: the relative error per tensor, ``"x"`` for the input, then
-        each parameter by its qualified name (``"0.W"``, ``"encoder.0.b"``, ...); with
-        ``.passed``, ``.worst``, ``.worst_error``, ``.bar`` (= ``PASS_BAR``) and ``.problems``.
-        Each error is the larger of the two backward calls' errors (see Notes).
+    Returns a :class:`GradcheckResult`: the relative error per tensor (``"x"``, then each
+    parameter by qualified name) and the verdict. Forward + backward run twice: a backward that
+    adds to ``grads`` instead of assigning them gives other gradients the second time and fails.
 
-    Raises
-    ------
-    ValueError
-        A sub-layer not listed by ``children()``, a parameter that is not float64 or not
-        C-contiguous (each named), a ``dout`` of the wrong shape, nothing to check.
-    RuntimeError
-        ``backward`` left a parameter's gradient unset, or returned ``dx`` or a gradient of
-        the wrong shape (named, with both shapes).
+    Raises ``ValueError`` for what cannot be checked (each named: an unlisted sub-layer, a float32
+    or non-contiguous parameter, a bad ``h``, ``x`` or ``dout``), ``RuntimeError`` for a backward
+    that leaves a gradient unset or of the wrong shape.
 
-    Notes
-    -----
-    Forward + backward run twice on the same input. The gradients are *assigned* for the
-    last batch (the Module contract), so the two calls must agree; a backward that adds
-    to ``grads`` with ``+=`` returns twice the gradient the second time. That fails the
-    check with a problem saying the gradients accumulate, even when the first call was right.
-
-    Examples
-    --------
     >>> import numpy as np
     >>> from msdn_numpy import Conv1D, gradcheck
     >>> x = np.random.default_rng(0).standard_normal((2, 3, 7))
     >>> result = gradcheck(Conv1D(3, 4, kernel_size=3, padding="same"), x)
-    >>> result.passed, max(result.values()) < 1e-7, sorted(result)
-    (True, True, ['W', 'b', 'x'])
+    >>> result.passed, sorted(result)
+    (True, ['W', 'b', 'x'])
     """
-    x = np.array(x, dtype=np.float64)  # our own copy: the caller's array is never touched
+    x = _check_arguments(module, x, h)
     params = _check_parameters(module)
     if not params and not check_input:
         raise ValueError("gradcheck: nothing to check (the module has no parameters and check_input=False)")
     states = _generator_states(module)
+    first, dout = _analytic_gradients(module, x, args, dout, seed, check_input, states)
+    second, _ = _analytic_gradients(module, x, args, dout, seed, check_input, states)
 
-    # 1. the analytic gradients, from forward + backward called twice
-    def analytic_once() -> tuple[dict[str, np.ndarray], np.ndarray]:
-        nonlocal dout
-        _rewind(states)
-        out = module.forward(x, *args)
-        if dout is None:
-            dout = np.random.default_rng(seed).standard_normal(np.shape(out))
-        dout = np.asarray(dout, dtype=np.float64)
-        if dout.shape != np.shape(out):
-            raise ValueError(f"gradcheck: dout has shape {dout.shape} but the output has shape {np.shape(out)}")
-        dx = module.backward(dout.copy())  # a copy: a backward that modifies dout cannot change ours
-        grads = {"x": _as_gradient(dx, "backward() returned dx that", x.shape)} if check_input else {}
-        for name, p, grad in module.named_parameters():
-            if grad is None:
-                raise RuntimeError(f"gradcheck: backward() did not set a gradient for parameter '{name}'")
-            grads[name] = _as_gradient(grad, f"the gradient of parameter '{name}'", p.shape)
-        return grads, dout
-
-    first, dout = analytic_once()
-    second, _ = analytic_once()
-
-    # 2. the numerical ones, perturbing one entry at a time
-    def s() -> float:
+    def s() -> float:  # the scalar whose gradient backward computes
         _rewind(states)
         return float(np.sum(module.forward(x, *args) * dout))
 
-    numeric = {}
-    if check_input:
-        numeric["x"] = numerical_gradient(s, x, h)
-    for name, p in params:
-        numeric[name] = numerical_gradient(s, p, h)
+    numeric = {"x": numerical_gradient(s, x, h)} if check_input else {}
+    numeric.update((name, numerical_gradient(s, p, h)) for name, p in params)
+    result = _compare(first, second, numeric, type(module).__name__)
+    if verbose:
+        print(result)
+    return result
 
+
+def _check_arguments(module: Any, x: Any, h: Any) -> np.ndarray:
+    """``x`` as our own float64 copy, after checking the module, ``x`` and ``h`` (a ``ValueError`` naming each)."""
+    if not isinstance(module, Module):
+        raise ValueError(
+            f"gradcheck: module is a {type(module).__name__}, not a msdn_numpy Module; pass a layer or model "
+            "with forward and backward, e.g. gradcheck(Linear(3, 2), x)"
+        )
+    if isinstance(h, bool) or not isinstance(h, (int, float, np.floating, np.integer)) or not 0 < h < np.inf:
+        raise ValueError(f"gradcheck: h={h!r} must be a finite step > 0 (e.g. the default 1e-6)")
+    try:
+        x = np.array(x, dtype=np.float64)  # our own copy: the caller's array is never touched
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"gradcheck: x must be an array of numbers ({e})") from None
+    if x.size == 0:
+        raise ValueError(f"gradcheck: x is empty (shape {x.shape}); give at least one example")
+    return x
+
+
+def _analytic_gradients(
+    module: Module, x: np.ndarray, args: tuple, dout: np.ndarray | None, seed: int, check_input: bool, states: list
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """One forward + backward: ``({"x": dx, name: grad, ...}, dout)``, ``dout`` drawn if not given."""
+    _rewind(states)
+    out = module.forward(x, *args)
+    if dout is None:
+        dout = np.random.default_rng(seed).standard_normal(np.shape(out))
+    dout = np.asarray(dout, dtype=np.float64)
+    if dout.shape != np.shape(out):
+        raise ValueError(f"gradcheck: dout has shape {dout.shape} but the output has shape {np.shape(out)}")
+    dx = module.backward(dout.copy())  # a copy: a backward that modifies dout cannot change ours
+    grads = {"x": _as_gradient(dx, "backward() returned dx that", x.shape)} if check_input else {}
+    for name, p, grad in module.named_parameters():
+        if grad is None:
+            raise RuntimeError(f"gradcheck: backward() did not set a gradient for parameter '{name}'")
+        grads[name] = _as_gradient(grad, f"the gradient of parameter '{name}'", p.shape)
+    return grads, dout
+
+
+def _compare(first: dict, second: dict, numeric: dict, module: str) -> GradcheckResult:
+    """The relative error of each tensor (the worse of the two backward calls) and the problems found."""
     errors, changed = {}, []
     for name in first:
         errors[name] = max(rel_error(first[name], numeric[name]), rel_error(second[name], numeric[name]))
@@ -316,7 +360,4 @@ def gradcheck(
             + ", ".join(changed)
             + "; backward must assign them (=), not add to them (+=)"
         )
-    result = GradcheckResult(errors, problems=problems, module=type(module).__name__)
-    if verbose:
-        print(result)
-    return result
+    return GradcheckResult(errors, problems=problems, module=module)

@@ -15,9 +15,8 @@ Every layer is a :class:`Module`. The contract, the same for all of them:
   must list every one of them in ``children()``, as ``(name, module)`` pairs. The tree
   ``children()`` describes is the only one the rest of the package sees:
   ``named_parameters()``, the optimisers, ``train()``/``eval()``, ``to()`` and the model
-  files all walk it, so a sub-layer left out would be neither trained nor checked.
-  :func:`unlisted_submodules` finds such sub-layers; ``gradcheck`` refuses a module that
-  has any.
+  files all walk it, so a sub-layer left out would be neither trained nor checked
+  (``gradcheck`` refuses a module that holds one).
 
 Shape letters: ``N`` batch, ``D_in``/``D_out`` features, ``C`` channels, ``L`` length.
 """
@@ -135,60 +134,16 @@ class Module:
         return np.dtype(np.float64)
 
 
-def _held_modules(value: Any) -> list[tuple[str, Module]]:
-    """Modules held by one attribute value: itself, or the items of a list/tuple/dict.
+def check_input(x: np.ndarray, layer: str, **axes: int | None) -> None:
+    """Raise ``ValueError`` unless ``x`` is an array with one axis per keyword, of the given sizes.
 
-    Returns ``(suffix, module)`` pairs, the suffix being ``""``, ``"[i]"`` or ``"[key]"``.
+    ``check_input(x, "MSDN", N=None, D=72)`` accepts any ``(N, 72)`` array; otherwise the
+    message names both shapes: ``MSDN: expected input of shape (N, D=72), got (3, 5)``.
     """
-    if isinstance(value, Module):
-        return [("", value)]
-    if isinstance(value, (list, tuple)):
-        return [(f"[{i}]", v) for i, v in enumerate(value) if isinstance(v, Module)]
-    if isinstance(value, dict):
-        return [(f"[{k!r}]", v) for k, v in value.items() if isinstance(v, Module)]
-    return []
-
-
-def unlisted_submodules(module: Module) -> list[str]:
-    """Sub-modules held as attributes somewhere in the tree but not listed by any ``children()``.
-
-    Walks the tree that ``children()`` describes and, in each module, looks at every
-    attribute that is a :class:`Module` or a list, tuple or dict of them. A module that is
-    reachable through ``children()`` from the root is fine wherever else it is referenced
-    (an alias, shared weights); any other one is reported.
-
-    Returns
-    -------
-    list of str
-        One line per offending attribute, naming it by its path from the root and its
-        holder's class, e.g. ``"Block.inner (a Linear) is not listed by Block.children()"``.
-        Empty when the tree is complete.
-    """
-    listed = {id(m) for m in module.modules()}
-    problems = []
-
-    def walk(m: Module, path: str) -> None:
-        for attr, value in vars(m).items():
-            for suffix, sub in _held_modules(value):
-                if id(sub) not in listed:
-                    where = f"{path}.{attr}{suffix}" if path else f"{type(m).__name__}.{attr}{suffix}"
-                    problems.append(f"{where} (a {type(sub).__name__}) is not listed by {type(m).__name__}.children()")
-        for name, child in m.children():
-            walk(child, f"{path}.{name}" if path else name)
-
-    walk(module, "")
-    return problems
-
-
-def check_input(x: np.ndarray, layer: str, ndim: int, expected: str, **sizes: int) -> None:
-    """Raise ``ValueError`` naming the expected and received shape.
-
-    ``sizes`` maps an axis index (as ``axis1=...``) to the size it must have.
-    """
+    expected = "(" + ", ".join(name if size is None else f"{name}={size}" for name, size in axes.items()) + ")"
     if not isinstance(x, np.ndarray):
         raise ValueError(f"{layer}: expected a NumPy array of shape {expected}, got {type(x).__name__}")
-    bad = x.ndim != ndim or any(x.shape[int(k[4:])] != v for k, v in sizes.items())
-    if bad:
+    if x.ndim != len(axes) or any(size not in (None, n) for n, size in zip(x.shape, axes.values())):
         raise ValueError(f"{layer}: expected input of shape {expected}, got {x.shape}")
 
 
@@ -334,7 +289,7 @@ class Reshape(Module):
         self.shape = tuple(shape)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        if x.ndim < 1 or math.prod(x.shape[1:]) != math.prod(self.shape):  # math.prod: np.prod costs ~3 us a call
+        if x.ndim < 1 or math.prod(x.shape[1:]) != math.prod(self.shape):
             raise ValueError(
                 f"Reshape: cannot reshape input of shape {x.shape} to (N, {', '.join(map(str, self.shape))})"
             )

@@ -150,7 +150,7 @@ class LSTM(Module):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Run the sequence ``x (N, T, D_in)``; return all hidden states ``h (N, T, H)``."""
-        check_input(x, "LSTM", 3, f"(N, T, D_in={self.D_in})", axis2=self.D_in)
+        check_input(x, "LSTM", N=None, T=None, D_in=self.D_in)
         N, T, D = x.shape
         H = self.H
         W_x, W_h, b = self.params["W_x"], self.params["W_h"], self.params["b"]

@@ -18,6 +18,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import Field, fields
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -28,30 +29,22 @@ import msdn_numpy.tools.persist as persist
 from msdn_numpy.dataio.arff_io import load_arff
 from msdn_numpy.dataio.benchmarks import DATA_DIR, SYNTHETIC_NAMES, load_dataset, resolve_data_dir
 from msdn_numpy.dataio.datasets import DataError, summary_table
+from msdn_numpy.dataio.label_orders import LABEL_ORDERS
 from msdn_numpy.estimators import _smallest_split
 from msdn_numpy.metrics import METRIC_NAMES
-from msdn_numpy.models import DEFAULT_LABEL_ORDER, DEFAULT_RELATION, MODELS, RELATIONS, build_model
-from msdn_numpy.train import SELECTION_METRICS, THRESHOLD_MODES, TrainConfig, TrainedModel, config_dict, train_model
+from msdn_numpy.models import CONFIGS, EMBEDDINGS, MODELS, MSDNConfig, build_model
+from msdn_numpy.train import TrainConfig, TrainedModel, config_dict, train_model
 from msdn_numpy.util.files import OutputError, atomic_write, check_name, check_output, is_stdout, write_text
 from msdn_numpy.util.progress import Progress
 from msdn_numpy.util.threads import apply_policy, describe_threads
 
 COMMANDS = ("train", "evaluate", "predict", "compare", "info", "bench", "grade", "handout")
-LABEL_ORDERS = ("given", "frequency", "cooccurrence", "random")
 JSON_DASH = "- writes the JSON alone to standard output, the report to stderr"
 FORCE_HELP = "let an output replace a read-only file"
 DATA_DIR_HELP = "folder with the MULAN files (default: $MSDN_DATA if set, else the bundled data/mulan)"
-#: Options that only MSDN has: (argparse dest, option).
-MSDN_ONLY = (
-    ("kernel_sizes", "--kernel-sizes"),
-    ("embed_dim", "--embed-dim"),
-    ("rank", "--rank"),
-    ("channels", "--channels"),
-    ("label_order", "--label-order"),
-    ("padding_mode", "--padding-mode"),
-    ("relation", "--relation"),
-)
-SIZE = persist.SIZE_LIMITS
+#: The models' options (one per field of their dataclasses, by name), and the training options.
+MODEL_OPTIONS: dict[str, Field] = {f.name: f for config in CONFIGS.values() for f in fields(config)}
+TRAIN_OPTIONS: dict[str, Field] = {f.name: f for f in fields(TrainConfig) if "help" in f.metadata}
 #: Exit codes (README "The command line"): an error, Ctrl-C (SIGINT), SIGTERM, a closed standard output.
 EXIT_ERROR, EXIT_SIGINT, EXIT_SIGTERM, EXIT_BROKEN_PIPE = 2, 130, 143, 141
 #: The fewest training rows a run can split into train and validation (``--train-rows``).
@@ -100,38 +93,19 @@ def _log_stderr(line: str) -> None:
 
 
 # -- building blocks shared by train and compare --------------------------------------------
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
 def model_kwargs(args: argparse.Namespace, kind: str) -> dict[str, Any]:
-    """The model options given on the command line that apply to ``kind``."""
-    kw: dict[str, Any] = {}
-    if args.hidden is not None:
-        kw["hidden"] = args.hidden
-    if args.dropout is not None:
-        kw["dropout"] = args.dropout
-    if kind == "msdn":
-        for key, _ in MSDN_ONLY:
-            if getattr(args, key) is not None:
-                kw[key] = tuple(args.kernel_sizes) if key == "kernel_sizes" else getattr(args, key)
-    return kw
+    """The model options given on the command line that the model ``kind`` has."""
+    names = [f.name for f in fields(CONFIGS[kind])]
+    return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
 
 
 def train_config(args: argparse.Namespace, seed: int) -> TrainConfig:
     """A :class:`TrainConfig` from the defaults overridden by the command line."""
-    over = {
-        k: getattr(args, k)
-        for k in (
-            "epochs",
-            "batch_size",
-            "lr",
-            "weight_decay",
-            "optimizer",
-            "patience",
-            "select",
-            "threshold",
-            "dtype",
-        )  # fmt: skip
-        if getattr(args, k) is not None
-    }
-    return TrainConfig(seed=seed, **over)
+    return TrainConfig(seed=seed, **{k: getattr(args, k) for k in TRAIN_OPTIONS if getattr(args, k) is not None})
 
 
 def run_one(train, test, kind: str, kwargs: dict[str, Any], config: TrainConfig, log=None) -> tuple[TrainedModel, dict]:
@@ -182,20 +156,34 @@ def _dataset_inputs(spec: str, data_dir: str | None) -> list[tuple[str, Path]]:
     return [("an input file of the dataset", p) for p in paths if p.exists()]
 
 
-def _check_model_options(args: argparse.Namespace, kind: str | None) -> None:
-    """Checks across options: the number of kernel sizes, and (``kind`` given) MSDN's options for another model."""
-    if args.kernel_sizes is not None and len(args.kernel_sizes) > SIZE["n_kernel_sizes"]:
-        raise ValueError(f"--kernel-sizes: {len(args.kernel_sizes)} sizes given, at most {SIZE['n_kernel_sizes']}")
-    given = [option for key, option in MSDN_ONLY if getattr(args, key) is not None]
-    if kind is not None and kind != "msdn" and given:
+def _owners(name: str) -> list[str]:
+    """The models that have the option ``name``."""
+    return [kind for kind in CONFIGS if name in (f.name for f in fields(CONFIGS[kind]))]
+
+
+def _check_model_options(args: argparse.Namespace, kinds: list[str]) -> None:
+    """Every model option given belongs to one of the models ``kinds``, and the options make a valid config."""
+    if args.kernel_sizes is not None:
+        args.kernel_sizes = tuple(args.kernel_sizes)
+    given = [name for name in MODEL_OPTIONS if getattr(args, name) is not None]
+    stray = [name for name in given if not set(_owners(name)) & set(kinds)]
+    if stray:
+        flags, only = ", ".join(map(_flag, stray)), " or ".join(f"--model {k}" for k in _owners(stray[0]))
         raise ValueError(
-            f"{', '.join(given)} {'applies' if len(given) == 1 else 'apply'} to --model msdn only, and the "
-            f"{kind} model has no such part; remove {'it' if len(given) == 1 else 'them'} or use --model msdn"
+            f"{flags} {'applies' if len(stray) == 1 else 'apply'} to {only} only, and the {'/'.join(kinds)} model "
+            f"has no such part; remove {'it' if len(stray) == 1 else 'them'} or use {only}"
         )
+    for kind in kinds:  # the dataclass checks what one value alone cannot (distinct kernel sizes, how many)
+        try:
+            CONFIGS[kind](**model_kwargs(args, kind))
+        except (TypeError, ValueError) as e:
+            message = str(e).split(": ", 1)[-1]
+            name = next((n for n in given if message.startswith(n)), None)
+            raise ValueError(f"{_flag(name)}: {message}" if name else message) from None
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    _check_model_options(args, args.model)
+    _check_model_options(args, [args.model])
     inputs = _dataset_inputs(args.dataset, args.data_dir)
     save = None
 
@@ -341,7 +329,7 @@ def _check_labels_option(labels: str) -> None:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    _check_model_options(args, None)  # MSDN's options apply to the MSDN rows (the help says so)
+    _check_model_options(args, list(MODELS))  # each option applies to the rows of the models that have it
     inputs = [item for name in args.datasets for item in _dataset_inputs(name, args.data_dir)]
     _check_json(args, inputs)
     with _report_stream(args) as stdout:
@@ -362,11 +350,11 @@ def _compare(args: argparse.Namespace, inputs: list[tuple[str, Any]], stdout: An
             if tuple(ks) != tuple(base.get("kernel_sizes", ())):
                 variants.append((f"msdn K={tuple(ks)}", "msdn", {**base, "kernel_sizes": tuple(ks)}))
         for order in LABEL_ORDERS:
-            if order != base.get("label_order", DEFAULT_LABEL_ORDER):
+            if order != base.get("label_order", MSDNConfig.label_order):
                 variants.append((f"msdn order={order}", "msdn", {**base, "label_order": order}))
-        for relation in RELATIONS:
-            if relation != base.get("relation", DEFAULT_RELATION):
-                variants.append((f"msdn relation={relation}", "msdn", {**base, "relation": relation}))
+        for embedding in EMBEDDINGS:
+            if embedding != base.get("embedding", MSDNConfig.embedding):
+                variants.append((f"msdn embedding={embedding}", "msdn", {**base, "embedding": embedding}))
     if args.peers:
         variants += [(peer, peer, {}) for peer in compare.PEERS]
     for name in args.datasets:  # load (and check) every dataset before the first training
@@ -498,59 +486,47 @@ def _add_data(p: argparse.ArgumentParser, default: str | None = "synthetic") -> 
     p.add_argument("--data-dir", default=None, help=DATA_DIR_HELP)
 
 
-def _add_training(p: argparse.ArgumentParser, msdn_only: str) -> None:
-    g = p.add_argument_group("model (defaults: see the model classes)")
-    g.add_argument("--hidden", type=int_in(1, SIZE["hidden"]), metavar="E", help="encoder width E")
-    g.add_argument(
-        "--dropout", type=float_in(0, 1, hi_open=True), metavar="P", help="dropout after the encoder, in [0, 1)"
-    )
-    kernel_help = f"MSDN kernel sizes K, e.g. 1 3 5, at most {SIZE['n_kernel_sizes']} ({msdn_only})"
-    g.add_argument("--kernel-sizes", type=int_in(1, SIZE["kernel_size"]), nargs="+", metavar="K", help=kernel_help)
-    g.add_argument(
-        "--embed-dim",
-        type=int_in(1, SIZE["embed_dim"]),
-        metavar="d",
-        help=f"MSDN label-embedding channels d ({msdn_only})",
-    )
-    g.add_argument(
-        "--rank",
-        type=int_in(1, SIZE["rank"]),
-        metavar="r",
-        help=f"MSDN rank r of the bottleneck the label embeddings are read from ({msdn_only})",
-    )
-    g.add_argument(
-        "--channels",
-        type=int_in(1, SIZE["channels"]),
-        metavar="c",
-        help=f"MSDN channels c per kernel size ({msdn_only})",
-    )
-    g.add_argument(
-        "--label-order", choices=LABEL_ORDERS, help=f"MSDN label order along the convolution axis ({msdn_only})"
-    )
-    g.add_argument(
-        "--padding-mode", choices=("zeros", "circular"), help=f"MSDN padding of the label axis ({msdn_only})"
-    )
-    g.add_argument(
-        "--relation",
-        choices=RELATIONS,
-        help="what MSDN's label axis carries: 'free', an embedding of each label read from the whole "
-        "hidden vector (the default), or 'label', a code of each label's own score alone, so that a "
-        f"kernel of size k relates only labels at most k-1 positions apart ({msdn_only})",
-    )
-    t = p.add_argument_group("training (defaults: see TrainConfig)")
-    t.add_argument("--epochs", type=int_in(1, 100_000), help="maximum epochs (early stopping on validation)")
-    t.add_argument("--batch-size", type=int_in(1, 1_000_000))
-    t.add_argument("--lr", type=float_in(0, lo_open=True), help="learning rate (> 0)")
-    t.add_argument("--weight-decay", type=float_in(0), help="L2 weight decay (>= 0)")
-    t.add_argument("--optimizer", choices=("adam", "sgd"))
-    t.add_argument("--patience", type=int_in(1, 100_000), help="epochs without validation improvement before stopping")
-    t.add_argument(
-        "--select",
-        choices=SELECTION_METRICS,
-        help="what early stopping watches on validation: micro-F1 at the tuned threshold, or the BCE loss",
-    )
-    t.add_argument("--threshold", choices=THRESHOLD_MODES, help="how decision thresholds are chosen on validation")
-    t.add_argument("--dtype", choices=("float32", "float64"))
+def _add_option(group: argparse._ArgumentGroup, f: Field, note: str = "") -> None:
+    """One option of a dataclass field (``models.config.option``): its type, range or choices, and help."""
+    rule, kwargs = f.metadata, {"metavar": f.metadata.get("metavar")}
+    if f.type == "bool":
+        group.add_argument(_flag(f.name), action="store_true", default=None, help=rule["help"] + note)
+        return
+    if "choices" in rule:
+        kwargs = {"choices": [c for c in rule["choices"] if c != "custom"]}
+    elif "items" in rule:
+        lo, hi, most = rule["items"]
+        kwargs.update(type=int_in(lo, hi), nargs="+")
+        note = f", at most {most}" + note
+    elif f.type == "int":
+        kwargs["type"] = int_in(*rule["range"])
+    else:
+        lo, hi = rule["range"]
+        kwargs["type"] = float_in(lo, hi, lo_open=rule.get("lo_open", False), hi_open=not rule.get("closed", True))
+    default = " ".join(map(str, f.default)) if isinstance(f.default, tuple) else f.default
+    group.add_argument(_flag(f.name), default=None, help=f"{rule['help']} (default: {default}{note})", **kwargs)
+
+
+def _add_training(p: argparse.ArgumentParser, models: str) -> None:
+    """The models' options (from their dataclasses) and the training options (from :class:`TrainConfig`)."""
+    g = p.add_argument_group("model options (msdn_numpy.models.config)")
+    for name, f in MODEL_OPTIONS.items():
+        owners = _owners(name)
+        defaults = {CONFIGS[k].__dataclass_fields__[name].default for k in owners}
+        note = "" if len(owners) == len(CONFIGS) else f"; {'/'.join(owners)} {models}"
+        _add_option(g, f if len(defaults) == 1 else _without_default(f, owners), note)
+    t = p.add_argument_group("training options (msdn_numpy.train.TrainConfig)")
+    for f in TRAIN_OPTIONS.values():
+        _add_option(t, f)
+
+
+def _without_default(f: Field, owners: list[str]) -> Field:
+    """A field whose default differs between the models (``hidden``): its help says each one."""
+    import copy
+
+    shown = copy.copy(f)
+    shown.default = ", ".join(f"{CONFIGS[k].__dataclass_fields__[f.name].default} for {k}" for k in owners)
+    return shown
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -569,7 +545,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", metavar="FILE", help=f"write the run's results as JSON (replaces FILE; {JSON_DASH})")
     p.add_argument("--quiet", action="store_true", help="no per-epoch progress lines")
-    _add_training(p, "with --model msdn only")
+    _add_training(p, "only")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("evaluate", help="evaluate a saved model on a dataset's test split")
@@ -609,7 +585,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--ablation",
         action="store_true",
         help="also MSDN with one kernel size (1, 3, 5), with K = 1 3 5 9, with the other label orders "
-        "and with the other --relation",
+        "and with the other --embedding",
     )
     p.add_argument(
         "--peers",
@@ -632,7 +608,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", metavar="FILE", help=f"write every run as JSON (replaces FILE; {JSON_DASH})")
     p.add_argument("--force", action="store_true", help=FORCE_HELP)
-    _add_training(p, "applies to the MSDN rows only")
+    _add_training(p, "rows only")
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("info", help="statistics of a dataset")

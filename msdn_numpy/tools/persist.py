@@ -22,53 +22,49 @@ using any of it, and reads nothing it has not bounded first:
 2. each member's ``.npy`` header (dtype and shape) before its data: plain numbers or
    text only, and a shape that matches the member's size;
 3. the description: ``version`` an exact integer, every config value of the right type
-   and within :data:`SIZE_LIMITS` (so ``hidden=1e9`` is refused before anything is
+   and range (the model options by their dataclass, :mod:`msdn_numpy.models.config`; ``D``
+   and ``L`` within :data:`SIZE_LIMITS`; so ``hidden=1e9`` is refused before anything is
    allocated), dtype float32/float64, thresholds in [0, 1], names lists of strings of
    the right lengths;
 4. the arrays: finite parameters of the expected shapes and dtype, a finite mean and
    a finite, positive scale.
 
 Every problem is one :class:`ModelFileError` naming the file and what is wrong.
+
+Files of format version 2 (before the layers were renamed: MSDN's ``relations`` and ``readout``,
+now ``convs`` and ``combine``; BR-MLP's and the RNN's ``readout``, now ``head``; the option
+``relation``, now ``embedding``) are read with their names translated (:func:`upgrade_v2`).
 """
 
 from __future__ import annotations
 
-import inspect
 import json
 import lzma
 import math
 import re
 import zipfile
 import zlib
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from msdn_numpy.dataio.preprocessing import Standardizer
-from msdn_numpy.models import MODELS, RELATIONS, build_model
+from msdn_numpy.models import CONFIGS, MODELS, build_model
 from msdn_numpy.train import TrainedModel
 from msdn_numpy.util.files import atomic_write
 from msdn_numpy.util.inputs import open_input
 
 FORMAT = "msdn_numpy-model"
-FORMAT_VERSION = 2  # 2: MSDN with a label-wise head and a rank-r label embedding
+FORMAT_VERSION = 3  # 3: the layers' names of today; 2 is read with its names translated
+READ_VERSIONS = (2, 3)
 
-#: Largest sizes a model file (and the command line) accepts. Real MULAN datasets have
-#: D <= 50,000 features and L <= 1,000 labels; the model sizes are far above anything
-#: useful on them, and small enough that a damaged or hostile file cannot ask for an
-#: absurd allocation.
-SIZE_LIMITS = {
-    "D": 1_000_000,
-    "L": 100_000,
-    "hidden": 4096,
-    "embed_dim": 1024,
-    "rank": 4096,
-    "channels": 1024,
-    "steps": 100,
-    "kernel_size": 64,
-    "n_kernel_sizes": 16,
-}
+#: Largest data sizes a model file accepts (the models' own options have their ranges in
+#: ``models.config``). Real MULAN datasets have D <= 50,000 features and L <= 1,000 labels;
+#: these limits are far above that, and small enough that a damaged or hostile file cannot
+#: ask for an absurd allocation.
+SIZE_LIMITS = {"D": 1_000_000, "L": 100_000}
 
 #: At most this many members in a model file (an MSDN has about 15 parameter arrays).
 MAX_MEMBERS = 1024
@@ -258,42 +254,43 @@ def _check_config(path: Path, kind: str, config: Any, n_features: int, n_labels:
     if config.get("D") != n_features or config.get("L") != n_labels:
         D, L = str(config.get("D"))[:20], str(config.get("L"))[:20]
         raise _damaged(path, f"config D={D}, L={L} but {n_features} feature and {n_labels} label names")
-    limits = SIZE_LIMITS
     rules: dict[str, tuple[Any, str]] = {
-        "D": (lambda v: _is_int(v, 1, limits["D"]), f"an integer from 1 to {limits['D']}"),
-        "L": (lambda v: _is_int(v, 1, limits["L"]), f"an integer from 1 to {limits['L']}"),
-        "hidden": (lambda v: _is_int(v, 1, limits["hidden"]), f"an integer from 1 to {limits['hidden']}"),
-        "embed_dim": (lambda v: _is_int(v, 1, limits["embed_dim"]), f"an integer from 1 to {limits['embed_dim']}"),
-        "channels": (lambda v: _is_int(v, 1, limits["channels"]), f"an integer from 1 to {limits['channels']}"),
-        "steps": (lambda v: _is_int(v, 1, limits["steps"]), f"an integer from 1 to {limits['steps']}"),
-        "kernel_sizes": (
-            lambda v: (
-                isinstance(v, list)
-                and 1 <= len(v) <= limits["n_kernel_sizes"]
-                and all(_is_int(k, 1, limits["kernel_size"]) for k in v)
-            ),
-            f"a list of 1 to {limits['n_kernel_sizes']} integers from 1 to {limits['kernel_size']}",
-        ),
-        "dropout": (
-            lambda v: type(v) in (int, float) and math.isfinite(v) and 0 <= v < 1,
-            "a number in [0, 1)",
-        ),
-        "padding_mode": (lambda v: v in ("zeros", "circular"), "'zeros' or 'circular'"),
-        "relation": (lambda v: v in RELATIONS, " or ".join(repr(r) for r in RELATIONS)),
-        "label_perm": (
-            lambda v: isinstance(v, list) and all(type(i) is int for i in v) and sorted(v) == list(range(n_labels)),
-            f"a permutation of 0..{n_labels - 1}",
-        ),
-        "label_order": (lambda v: isinstance(v, str) and len(v) <= 64, "a short string"),
-        "rank": (lambda v: _is_int(v, 1, limits["rank"]), f"an integer from 1 to {limits['rank']}"),
+        "D": (lambda v: _is_int(v, 1, SIZE_LIMITS["D"]), f"an integer from 1 to {SIZE_LIMITS['D']}"),
+        "L": (lambda v: _is_int(v, 1, SIZE_LIMITS["L"]), f"an integer from 1 to {SIZE_LIMITS['L']}"),
         "seed": (lambda v: _is_int(v, 0, 2**63 - 1), "a non-negative integer"),
     }
+    if kind == "msdn":
+        rules["label_perm"] = (
+            lambda v: isinstance(v, list) and all(type(i) is int for i in v) and sorted(v) == list(range(n_labels)),
+            f"a permutation of 0..{n_labels - 1}",
+        )
+    options = {f.name for f in fields(CONFIGS[kind])}
     for key, value in config.items():
-        if key not in rules:
+        if key not in rules and key not in options:
             raise _damaged(path, f"unknown config entry {str(key)[:40]!r} for a {kind!r} model")
-        ok, expected = rules[key]
-        if not ok(value):
-            raise _damaged(path, f"config {key}={str(value)[:40]} is not {expected}")
+        if key in rules and not rules[key][0](value):
+            raise _damaged(path, f"config {key}={str(value)[:40]} is not {rules[key][1]}")
+    try:  # the options, by the rules of their dataclass
+        CONFIGS[kind](**{k: v for k, v in config.items() if k in options})
+    except (TypeError, ValueError) as e:
+        raise _damaged(path, f"config: {str(e).split(': ', 1)[-1][:120]}") from None
+
+
+def upgrade_v2(kind: str, config: dict[str, Any], names: set[str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """A version-2 description in today's names: the config, and ``{today's parameter name: stored name}``."""
+    config = {("embedding" if k == "relation" else k): v for k, v in config.items()}
+    sizes = config.get("kernel_sizes") if isinstance(config.get("kernel_sizes"), list) else []
+    renamed = {}
+    for name in names:
+        new = name
+        if kind == "msdn" and name.startswith("relations.0.") and name[12:13] in ("W", "b"):
+            k = name[13:]
+            if k.isdigit() and int(k) in sizes:
+                new = f"convs.{sizes.index(int(k))}.0.{name[12]}"
+        elif name.startswith("readout."):
+            new = ("combine." if kind == "msdn" else "head.") + name[len("readout.") :]
+        renamed[new] = name
+    return config, renamed
 
 
 def _min_parameters(kind: str, config: dict[str, Any]) -> int:
@@ -301,14 +298,13 @@ def _min_parameters(kind: str, config: dict[str, Any]) -> int:
 
     Counts only the weight matrices every such model has: the encoder's ``D × hidden``,
     MSDN's label embedding (``hidden × r + r × d L`` read from h, ``2 d L`` from each
-    label's own score) and convolutions ``c d k``, the
-    LSTM's ``8 hidden²``. Missing entries take the constructor's defaults.
+    label's own score) and convolutions ``c d k``, the LSTM's ``8 hidden²``. Missing
+    entries take the dataclass's defaults.
     """
-    defaults = {k: p.default for k, p in inspect.signature(MODELS[kind]).parameters.items() if p.default is not p.empty}
-    c = {**defaults, **config}
+    c = {**{f.name: f.default for f in fields(CONFIGS[kind])}, **config}
     h, d, r = c.get("hidden", 1), c.get("embed_dim", 0), c.get("rank", 0)
-    embed = 2 * d * c["L"] if c.get("relation") == "label" else h * r + r * d * c["L"]
-    n = c["D"] * h + embed + c.get("channels", 0) * d * sum(c.get("kernel_sizes", []))
+    embed = 2 * d * c["L"] if c.get("embedding") == "label" else h * r + r * d * c["L"]
+    n = c["D"] * h + (embed + c.get("channels", 0) * d * sum(c.get("kernel_sizes", [])) if kind == "msdn" else 0)
     if kind == "rnn":
         n += 8 * h * h
     return int(n)
@@ -382,10 +378,10 @@ def _load(path: Path, zf: zipfile.ZipFile) -> TrainedModel:
             f"{path}: model-file format version {shown} is not a single integer; the file is damaged "
             f"(this msdn_numpy writes version {FORMAT_VERSION}): re-save the model with `msdn train --save`"
         )
-    if int(version) != FORMAT_VERSION:
+    if int(version) not in READ_VERSIONS:
         raise ModelFileError(
-            f"{path} has model-file format version {int(version)}, this msdn_numpy reads version "
-            f"{FORMAT_VERSION}: re-train and save the model with this version"
+            f"{path} has model-file format version {int(version)}, this msdn_numpy reads versions "
+            f"{' and '.join(map(str, READ_VERSIONS))}: re-train and save the model with this version"
         )
 
     meta_array = _member(path, zf, members, "meta", "U")
@@ -406,6 +402,10 @@ def _load(path: Path, zf: zipfile.ZipFile) -> TrainedModel:
     if not isinstance(meta["dataset"], str):
         raise _damaged(path, "'dataset' is not a string")
     config = meta["config"]
+    stored_names = {k[len("param/") :] for k in members if k.startswith("param/")}
+    renamed = {name: name for name in stored_names}
+    if int(version) == 2 and isinstance(config, dict):
+        config, renamed = upgrade_v2(kind, config, stored_names)
     feature_names, label_names = _names(path, meta, "feature_names"), _names(path, meta, "label_names")
     _check_config(path, kind, config, len(feature_names), len(label_names))
     thresholds = meta["thresholds"]
@@ -445,14 +445,14 @@ def _load(path: Path, zf: zipfile.ZipFile) -> TrainedModel:
     except (TypeError, ValueError) as e:
         raise _damaged(path, f"the model cannot be built from its config ({str(e)[:120]})") from None
     expected = {name: p for name, p, _ in model.named_parameters()}
-    stored = {k[len("param/") :] for k in members if k.startswith("param/")}
+    stored = set(renamed)
     if stored != set(expected):
         missing, extra = sorted(set(expected) - stored), sorted(stored - set(expected))
         raise ModelFileError(
             f"{path}: parameters do not match the architecture (missing {missing[:5]}, unexpected {extra[:5]})"
         )
     for name, p in expected.items():
-        value = _read_member(path, zf, members["param/" + name], "f")
+        value = _read_member(path, zf, members["param/" + renamed[name]], "f")
         if value.shape != p.shape or value.dtype != p.dtype:
             raise ModelFileError(
                 f"{path}: parameter '{name}' is {value.dtype} {value.shape}, expected {p.dtype} {p.shape}"

@@ -1,7 +1,7 @@
 """``msdn bench``: the speed benchmark, one module per section.
 
 ``common``       the shapes it times, the machine, a row of the table
-``conv``         1. Conv1D (naive vs im2col vs PyTorch), 2. the relation block (fused vs branches)
+``conv``         1. Conv1D (naive vs im2col vs PyTorch), 2. MSDN's convs (readable vs fast)
 ``torch_twin``   the same MSDN in ``torch.nn``, weight for weight, checked before it is timed
 ``epoch``        3. one MSDN training epoch, 4. large label sets, 5. scaling in L and N
 ``memory``       6. peak memory, 7. GFLOP/s against the matrix-product ceiling

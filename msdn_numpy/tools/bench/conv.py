@@ -1,4 +1,4 @@
-"""Sections 1 and 2 of ``msdn bench``: Conv1D (naive vs im2col vs PyTorch) and the relation block (fused vs branches).
+"""Sections 1 and 2 of ``msdn bench``: Conv1D (naive vs im2col vs PyTorch) and MSDN's convs (readable vs fast).
 
 Part of :mod:`msdn_numpy.tools.bench` (its docstring describes the whole benchmark).
 """
@@ -11,9 +11,9 @@ from typing import Any
 import numpy as np
 
 from msdn_numpy.models import MSDN
-from msdn_numpy.nn.conv import Conv1D, Conv1DNaive
-from msdn_numpy.nn.layers import Parallel, ReLU, Sequential
-from msdn_numpy.nn.multiscale import MultiScaleConv1D
+from msdn_numpy.nn.conv import Conv1D
+from msdn_numpy.nn.conv_naive import Conv1DNaive
+from msdn_numpy.nn.fast import MultiScaleConv1D
 from msdn_numpy.tools.bench.common import (
     CEILING_N,
     CEILING_N_QUICK,
@@ -162,14 +162,14 @@ def _conv_line(s: dict, t: dict[str, float], c: dict[str, float], rows: list[Row
 
 
 # --------------------------------------------------------------------------------------
-# 2. The relation block: fused (one shared im2col) vs the separate branches
+# 2. The multi-scale convolutions: readable branches vs the fast fused layer
 # --------------------------------------------------------------------------------------
 def msdn_block_shape() -> dict[str, Any]:
     """The relation block of ``MSDN``'s defaults at the default training batch:
     ``N`` = batch size, ``C_in`` = embed_dim, ``C_out`` = channels, the kernel sizes."""
-    model = MSDN(1, 2)
-    return dict(N=TrainConfig().batch_size, C_in=model.embed_dim, C_out=model.channels,
-                kernel_sizes=tuple(model.kernel_sizes))  # fmt: skip
+    opts = MSDN(1, 2).options
+    return dict(N=TrainConfig().batch_size, C_in=opts.embed_dim, C_out=opts.channels,
+                kernel_sizes=tuple(opts.kernel_sizes))  # fmt: skip
 
 
 def block_name(N: int, C_in: int, C_out: int, kernel_sizes: tuple[int, ...], L: int) -> str:
@@ -178,11 +178,10 @@ def block_name(N: int, C_in: int, C_out: int, kernel_sizes: tuple[int, ...], L: 
 
 
 def _block_contenders(N: int, C_in: int, C_out: int, kernel_sizes: tuple[int, ...], L: int):
-    """fused: ``Sequential(MultiScaleConv1D, ReLU)``; separate: the ``Parallel`` of
-    ``Sequential(Conv1D, ReLU)`` branches as ``models.MSDN`` builds it; same weights, forward+backward."""
-    fused = MultiScaleConv1D(C_in, C_out, kernel_sizes, rng=0)
-    fused_block = Sequential(fused, ReLU()).to(np.float32)
-    separate = Parallel([Sequential(conv, ReLU()) for conv in fused.to_branches()], axis=1).to(np.float32)
+    """readable: the ``Parallel`` of ``Sequential(Conv1D, ReLU)`` branches as ``models.MSDN`` builds it;
+    fast: its fused twin ``nn.fast.MultiScaleConv1D`` (the same parameter arrays); forward+backward."""
+    readable = MultiScaleConv1D(C_in, C_out, kernel_sizes, rng=0).to(np.float32).readable()
+    fast = MultiScaleConv1D.of(readable)
     rng = np.random.default_rng(0)
     x = rng.standard_normal((N, C_in, L)).astype(np.float32)
     dout = rng.standard_normal((N, len(kernel_sizes) * C_out, L)).astype(np.float32)
@@ -190,19 +189,19 @@ def _block_contenders(N: int, C_in: int, C_out: int, kernel_sizes: tuple[int, ..
     def step(block: Any) -> Callable[[], None]:
         return lambda: (block.forward(x), block.backward(dout))
 
-    return {"fused": step(fused_block), "separate": step(separate)}
+    return {"fast": step(fast), "readable": step(readable)}
 
 
 def bench_block(quick: bool, log: Callable[[str], None]) -> list[Row]:
-    """Fused vs separate relation block at MSDN's defaults, as the label axis grows."""
+    """The readable multi-scale convolutions vs the fast fused layer at MSDN's defaults, as L grows."""
     shape = msdn_block_shape()
     Ls = (14,) if quick else CONV_LS + (1000,)
     repeats = 5 if quick else 51
     log(
-        f"\n[2] The relation block (conv + ReLU, forward+backward) at MSDN's defaults, N={shape['N']} "
+        f"\n[2] MSDN's convs (conv + ReLU per kernel size, forward+backward) at MSDN's defaults, N={shape['N']} "
         f"C_in={shape['C_in']} C_out={shape['C_out']} K={shape['kernel_sizes']}, float32, median of {repeats}:"
-        f"\n    fused = MultiScaleConv1D (one shared im2col; its path, one product or one per kernel, by its rule);"
-        f"\n    separate = one Conv1D per kernel size."
+        f"\n    readable = one Conv1D per kernel size (the default); fast = nn.fast.MultiScaleConv1D (one shared"
+        f"\n    im2col; its path, one product or one per kernel, by its rule)."
     )
     rows: list[Row] = []
     progress = Progress(len(Ls), "bench [2] block")
@@ -218,17 +217,17 @@ def bench_block(quick: bool, log: Callable[[str], None]) -> list[Row]:
         one = MultiScaleConv1D(shape["C_in"], shape["C_out"], shape["kernel_sizes"]).one_product(shape["N"], L)
         path = "one-product" if one else "per-kernel"
         block_rows = [
-            timed_row(name, "fused", t, c, "separate", repeats=repeats, note=f"path: {path}",
-                       **_gflops_fields(flops, t["fused"], ceiling_flops, best)),
-            timed_row(name, "separate", t, c, repeats=repeats, **_gflops_fields(flops, t["separate"],
+            timed_row(name, "fast", t, c, "readable", repeats=repeats, note=f"path: {path}",
+                       **_gflops_fields(flops, t["fast"], ceiling_flops, best)),
+            timed_row(name, "readable", t, c, repeats=repeats, **_gflops_fields(flops, t["readable"],
                        ceiling_flops, best)),
         ]  # fmt: skip
         mark_unreliable(block_rows)
         rows += block_rows
         verdict = "UNRELIABLE (above the ceiling; see the table)" if any("unreliable" in r for r in block_rows) else (
-            f"fused/separate {t['fused'] / t['separate']:.2f} (cpu time {c['fused'] / c['separate']:.2f})")  # fmt: skip
+            f"fast/readable {t['fast'] / t['readable']:.2f} (cpu time {c['fast'] / c['readable']:.2f})")  # fmt: skip
         log(
-            f"    L={L:<5d} fused {t['fused'] * 1e3:8.3f} ms ({path:<11s})  separate {t['separate'] * 1e3:8.3f} ms  "
+            f"    L={L:<5d} fast {t['fast'] * 1e3:8.3f} ms ({path:<11s})  readable {t['readable'] * 1e3:8.3f} ms  "
             f"{verdict}"
         )
         progress.update(f"L={L}")

@@ -18,9 +18,8 @@ from msdn_numpy.dataio.benchmarks import load_dataset
 from msdn_numpy.dataio.label_orders import label_order
 from msdn_numpy.dataio.preprocessing import Standardizer, train_val_split
 from msdn_numpy.models import MSDN
-from msdn_numpy.nn.layers import Parallel, ReLU, Sequential
+from msdn_numpy.nn.fast import FlatAdam, accelerate
 from msdn_numpy.nn.losses import BCEWithLogits
-from msdn_numpy.nn.multiscale import MultiScaleConv1D
 from msdn_numpy.nn.optim import Adam
 from msdn_numpy.tools.bench.common import (
     LABEL_SETS,
@@ -61,27 +60,11 @@ def numpy_epoch(model: MSDN, opt: Adam, loss: BCEWithLogits, X: np.ndarray, T: n
     return total / len(X)
 
 
-def branches_msdn(model: MSDN) -> MSDN | None:
-    """A copy of ``model`` whose relation block is the readable version: the ``Parallel`` of
-    ``Sequential(Conv1D, ReLU)`` branches, with the same weights as its fused layer.
-
-    The same function (tests: to 1e-12 in float64), so the epoch can be timed both ways.
-    ``None`` when the model's relation block is not ``Sequential(MultiScaleConv1D, ReLU)``.
-    """
-    relations = getattr(model, "relations", None)
-    if not isinstance(relations, Sequential) or not isinstance(relations.layers[0], MultiScaleConv1D):
-        return None
-    twin = copy.deepcopy(model)
-    convs = [conv.to(model.dtype) for conv in twin.relations.layers[0].to_branches()]
-    twin.relations = Parallel([Sequential(conv, ReLU()) for conv in convs], axis=1)
-    return twin
-
-
-def _epoch_contenders(X: np.ndarray, Y: np.ndarray, torch: Any, seed: int = 0, branches: bool = False):
-    """Closures each running one epoch of MSDN (defaults) on ``X, Y``: ``numpy`` (``models.MSDN``
-    as built, with the fused relation block), ``numpy branches`` (its relation block swapped
-    for the readable separate branches; only when ``branches``) and ``torch``. Same initial
-    weights and minibatches for all.
+def _epoch_contenders(X: np.ndarray, Y: np.ndarray, torch: Any, seed: int = 0):
+    """Closures each running one epoch of MSDN (defaults) on ``X, Y``: ``numpy`` (``models.MSDN`` as
+    built, the readable layers, Adam), ``numpy fast`` (a copy with the fast twins of ``nn.fast``
+    swapped in, FlatAdam: ``TrainConfig(fast=True)``) and ``torch``. Same initial weights and
+    minibatches for all.
 
     Returns the closures and the torch-equivalence checks (empty without torch).
     """
@@ -89,14 +72,13 @@ def _epoch_contenders(X: np.ndarray, Y: np.ndarray, torch: Any, seed: int = 0, b
     X = X.astype(np.float32)
     T = Y.astype(np.float32)
     model = MSDN(X.shape[1], Y.shape[1], seed=seed).to(np.float32)
-    twin = branches_msdn(model) if branches else None
+    fast = accelerate(copy.deepcopy(model))
     loss = BCEWithLogits()
     order = np.random.default_rng(seed + 1).permutation(len(X))
     fns: dict[str, Callable[[], Any]] = {}
-    for key, m in (("numpy", model), ("numpy branches", twin)):
-        if m is not None:
-            opt = Adam(m, lr=config.lr, weight_decay=config.weight_decay)
-            fns[key] = lambda m=m, opt=opt: numpy_epoch(m, opt, loss, X, T, order, config.batch_size)
+    for key, m, optimizer in (("numpy", model, Adam), ("numpy fast", fast, FlatAdam)):
+        opt = optimizer(m, lr=config.lr, weight_decay=config.weight_decay)
+        fns[key] = lambda m=m, opt=opt: numpy_epoch(m, opt, loss, X, T, order, config.batch_size)
     checks: dict[str, Any] = {}
     if torch is not None:
         tm = build_torch_msdn(model, torch)
@@ -127,7 +109,7 @@ def _epoch_rows(name: str, t: dict[str, float], c: dict[str, float], repeats: in
                 memory: dict[str, int | None] | None = None) -> tuple[list[Row], str]:  # fmt: skip
     """Rows (every NumPy contender's ratio against torch) and a one-line summary of one epoch measurement."""
     rows, parts = [], []
-    for k in ("numpy", "numpy branches", "torch"):
+    for k in ("numpy", "numpy fast", "torch"):
         if k not in t:
             continue
         extra: dict[str, Any] = {"repeats": repeats}
@@ -137,11 +119,11 @@ def _epoch_rows(name: str, t: dict[str, float], c: dict[str, float], repeats: in
         rows.append(timed_row(name, k, t, c, "torch" if k != "torch" and "torch" in t else None, **extra))
         mem = f", peak {memory[k] / 2**20:.0f} MiB" if memory is not None and memory.get(k) is not None else ""
         parts.append(f"{k} {t[k]:.3f} s{mem}")
-    for k in ("numpy", "numpy branches"):
+    for k in ("numpy", "numpy fast"):
         if k in t and "torch" in t:
             parts.append(f"{k}/torch {t[k] / t['torch']:.2f} (cpu time {c[k] / c['torch']:.2f})")
-    if "numpy branches" in t:
-        parts.append(f"fused/branches {t['numpy'] / t['numpy branches']:.2f}")
+    if "numpy fast" in t:
+        parts.append(f"fast/readable {t['numpy fast'] / t['numpy']:.2f}")
     return rows, "    " + "  ".join(parts)
 
 
@@ -149,7 +131,7 @@ def bench_epoch(data_dir: str | None, quick: bool, torch: Any, log: Callable[[st
     """Rows for one training epoch, and the torch-equivalence checks."""
     name_ds, X, Y, why = epoch_data(data_dir)
     repeats = 3 if quick else 9
-    fns, checks = _epoch_contenders(X, Y, torch, branches=True)
+    fns, checks = _epoch_contenders(X, Y, torch)
     cfg = TrainConfig()
     log(
         f"\n[3] One MSDN training epoch on {name_ds}: {len(X)} examples, D={X.shape[1]}, L={Y.shape[1]}, "
@@ -181,7 +163,7 @@ def label_set_data(N: int, L: int, seed: int = 0) -> tuple[np.ndarray, np.ndarra
 
 
 def bench_label_sets(quick: bool, torch: Any, log: Callable[[str], None]) -> list[Row]:
-    """One MSDN epoch (numpy, numpy branches, torch) at each large L: time and peak memory; the label order's time."""
+    """One MSDN epoch (numpy, numpy fast, torch) at each large L: time and peak memory; the label order's time."""
     Ls, N = (LABEL_SETS_QUICK, LABEL_SETS_N_QUICK) if quick else (LABEL_SETS, LABEL_SETS_N)
     repeats = 1 if quick else 3
     log(
@@ -193,7 +175,7 @@ def bench_label_sets(quick: bool, torch: Any, log: Callable[[str], None]) -> lis
     progress = Progress(len(Ls), "bench [4] labels")
     for L in Ls:
         X, Y = label_set_data(N, L)
-        fns, _ = _epoch_contenders(X, Y, torch, branches=True)
+        fns, _ = _epoch_contenders(X, Y, torch)
         c: dict[str, float] = {}
         t = interleaved_medians(fns, {k: repeats for k in fns}, cpu=c)
         memory = {k: peak_memory(fn) for k, fn in fns.items()}

@@ -1,4 +1,4 @@
-"""Speed benchmark: naive loops vs im2col vs PyTorch, the fused block, epochs, large label sets.
+"""Speed benchmark: naive loops vs im2col vs PyTorch, the readable and fast MSDN, epochs, large label sets.
 
 Run it with ``msdn bench [--quick] [--json FILE]`` (or ``python -m msdn_numpy bench``).
 One run measures, with the contenders *interleaved* (round robin, so a burst of load
@@ -7,18 +7,20 @@ repeats, never a single timing:
 
 1. **Conv1D forward+backward** on MSDN-typical shapes (``N=256, C_in=16, C_out=32``,
    ``K`` in 1, 3, 5, ``L`` in 6, 14, 53, 174) and one larger shape: the naive loops
-   (:class:`~msdn_numpy.nn.conv.Conv1DNaive`), the im2col layer
+   (:class:`~msdn_numpy.nn.conv_naive.Conv1DNaive`), the im2col layer
    (:class:`~msdn_numpy.nn.conv.Conv1D`) and ``torch.nn.functional.conv1d`` with autograd.
    The naive loops would need ~40 s for one call at ``K=5, L=53``; their cost is exactly
    linear in ``N`` (the outer loop is over examples), so they are timed on a few examples
    and scaled to ``N``. The output says so on every such row.
-2. **The relation block** at MSDN's defaults and training batch (``N=32, C_in=8,
-   C_out=32, K=(1, 3, 5)``, then ReLU): :class:`~msdn_numpy.nn.multiscale.MultiScaleConv1D` (one
-   shared im2col; one product, or one per kernel size on long label axes: the path its
-   rule takes is noted on each row) vs the separate ``Conv1D`` branches, as ``L`` grows.
+2. **MSDN's convs** at MSDN's defaults and training batch (``N=32, C_in=8, C_out=32,
+   K=(1, 3, 5)``, each with its ReLU): the readable branches, one ``Conv1D`` per kernel size
+   (the default), vs their fast twin :class:`~msdn_numpy.nn.fast.MultiScaleConv1D` (one shared
+   im2col; one product, or one per kernel size on long label axes: the path its rule takes
+   is noted on each row), as ``L`` grows.
 3. **One MSDN training epoch** on yeast (the bundled synthetic set without real data):
-   this package (as ``models.MSDN`` builds it, and with its relation block swapped for
-   the fused layer) vs the same architecture written with ``torch.nn`` (same sizes, same
+   this package, readable (as ``models.MSDN`` builds it, with ``Adam``) and fast (the twins
+   of ``nn.fast``, ``FlatAdam``: ``TrainConfig(fast=True)``), side by side with the same
+   architecture written with ``torch.nn`` (same sizes, same
    initial weights, same minibatches, Adam, float32, same thread count). Before timing,
    the torch model is checked to be the same function: equal parameter count and equal
    forward outputs (to ~1e-5 in float32) once our weights are copied into it.

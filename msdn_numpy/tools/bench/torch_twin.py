@@ -11,18 +11,12 @@ from typing import Any
 import numpy as np
 
 from msdn_numpy.models import MSDN
-from msdn_numpy.nn.layers import Parallel
 
 
-def relation_weights(model: MSDN) -> list[tuple[np.ndarray, np.ndarray]]:
-    """``(W (c, d, k), b (c,))`` of each kernel size of MSDN's relation block, in order, whether
-    the block is the ``Parallel`` of ``Sequential(Conv1D, ReLU)`` branches or
-    ``Sequential(MultiScaleConv1D, ReLU)``."""
-    relations = model.relations
-    if isinstance(relations, Parallel):
-        return [(b.layers[0].params["W"], b.layers[0].params["b"]) for b in relations.branches]
-    fused = relations.layers[0]
-    return [(fused.params[f"W{k}"], fused.params[f"b{k}"]) for k in fused.kernel_sizes]
+def conv_weights(model: MSDN) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``(W (C, d, k), b (C,))`` of each kernel size of MSDN's ``convs``, in order (the readable
+    ``Parallel`` and its fast twin hold the same branches)."""
+    return [(b.layers[0].params["W"], b.layers[0].params["b"]) for b in model.convs.branches]
 
 
 def build_torch_msdn(model: MSDN, torch: Any) -> Any:
@@ -32,15 +26,15 @@ def build_torch_msdn(model: MSDN, torch: Any) -> Any:
     Linear → Linear → reshape ``(N, d, L)`` → tanh; one Conv1d per kernel size with our
     'same' padding (left ``(k-1)//2``, right ``k//2``: Conv1d's own symmetric zero padding
     for odd ``k``, an explicit ``F.pad`` for even ``k`` or circular padding) → ReLU →
-    concat → 1×1 Conv1d → ``s[:, 0, inverse]`` (back to the dataset's label order, as
+    concat → 1×1 Conv1d (``combine``) → ``s[:, 0, inverse]`` (back to the dataset's label order, as
     :meth:`MSDN.forward` does) added to the head. PyTorch stores a Linear's weight as
     ``(D_out, D_in)``, the transpose of our ``W``.
     """
     nn, F = torch.nn, torch.nn.functional
-    d, L = model.embed_dim, model.L
-    ks = model.kernel_sizes
-    dropout = model.config["dropout"]
-    circular = model.config["padding_mode"] == "circular"
+    opts = model.options
+    d, L, ks, E = opts.embed_dim, model.L, opts.kernel_sizes, opts.hidden
+    dropout = opts.dropout
+    circular = opts.padding_mode == "circular"
 
     def pad(z: Any, k: int) -> Any:  # our 'same' split; Conv1d pads odd zero cases itself
         if not circular and k % 2:
@@ -50,30 +44,30 @@ def build_torch_msdn(model: MSDN, torch: Any) -> Any:
     class TorchMSDN(nn.Module):
         def __init__(self) -> None:
             super().__init__()
-            enc: list[Any] = [nn.Linear(model.D, model.hidden), nn.ReLU()]
+            enc: list[Any] = [nn.Linear(model.D, E), nn.ReLU()]
             if dropout > 0:
                 enc.append(nn.Dropout(dropout))
             self.encoder = nn.Sequential(*enc)
-            self.head = nn.Linear(model.hidden, L)
-            self.embed = nn.Sequential(nn.Linear(model.hidden, model.rank), nn.Linear(model.rank, d * L))
-            self.branches = nn.ModuleList(
-                nn.Conv1d(d, model.channels, k, padding=(k - 1) // 2 if k % 2 and not circular else 0) for k in ks
+            self.head = nn.Linear(E, L)
+            self.embed = nn.Sequential(nn.Linear(E, opts.rank), nn.Linear(opts.rank, d * L))
+            self.convs = nn.ModuleList(
+                nn.Conv1d(d, opts.channels, k, padding=(k - 1) // 2 if k % 2 and not circular else 0) for k in ks
             )
-            self.readout = nn.Conv1d(model.channels * len(ks), 1, 1)
+            self.combine = nn.Conv1d(opts.channels * len(ks), 1, 1)
             self.register_buffer("inverse", torch.as_tensor(model.inverse))
 
         def forward(self, x: Any) -> Any:
             h = self.encoder(x)
             z = torch.tanh(self.embed(h).reshape(-1, d, L))
-            feats = [F.relu(conv(pad(z, k))) for k, conv in zip(ks, self.branches)]
-            return self.head(h) + self.readout(torch.cat(feats, dim=1))[:, 0, self.inverse]
+            feats = [F.relu(conv(pad(z, k))) for k, conv in zip(ks, self.convs)]
+            return self.head(h) + self.combine(torch.cat(feats, dim=1))[:, 0, self.inverse]
 
     tm = TorchMSDN()
     ours = dict((name, p) for name, p, _ in model.named_parameters())
     pairs = [(tm.encoder[0], "encoder.0"), (tm.head, "head"), (tm.embed[0], "embed.0"), (tm.embed[1], "embed.1")]
     pairs = [(layer, ours[f"{name}.W"], ours[f"{name}.b"]) for layer, name in pairs]
-    pairs += [(tm.readout, ours["readout.W"], ours["readout.b"])]
-    pairs += [(conv, W, b) for conv, (W, b) in zip(tm.branches, relation_weights(model))]
+    pairs += [(tm.combine, ours["combine.W"], ours["combine.b"])]
+    pairs += [(conv, W, b) for conv, (W, b) in zip(tm.convs, conv_weights(model))]
     dtype = getattr(torch, np.dtype(model.dtype).name)
     with torch.no_grad():
         for layer, W, b in pairs:

@@ -1,5 +1,5 @@
-"""MSDN's label-specific relation block (``relation="label"``): gradients, equal fused and
-branch forms, the zero-init property, and the receptive field a kernel size gives."""
+"""``nn/score_embedding.py`` and MSDN built on it (``embedding="label"``): gradients, equal readable
+and fast forms, the zero-init property, and the receptive field a kernel size gives."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from msdn_numpy import gradcheck
 from msdn_numpy.models import BRMLP, MSDN, RethinkRNN
-from msdn_numpy.nn.layers import Parallel, ReLU, Sequential
+from msdn_numpy.nn.fast import accelerate
 from msdn_numpy.nn.score_embedding import ScoreEmbedding
 
 BAR = 1e-7
@@ -20,9 +20,9 @@ def _x(N: int, D: int, seed: int = 0) -> np.ndarray:
     return np.random.default_rng(seed).standard_normal((N, D))
 
 
-def _randomise_readout(model: MSDN, seed: int = 9) -> MSDN:
+def _randomise_combine(model: MSDN, seed: int = 9) -> MSDN:
     rng = np.random.default_rng(seed)
-    for p in model.readout.params.values():
+    for p in model.combine.params.values():
         p[...] = rng.standard_normal(p.shape)
     return model
 
@@ -58,20 +58,19 @@ def test_score_embedding_rejects_a_wrong_shape():
         dict(kernel_sizes=(1, 7), label_perm=[5, 4, 3, 2, 1, 0], dropout=0.5, padding_mode="circular"),
     ],
 )
-def test_label_relation_whole_model_gradcheck(kwargs):
-    model = _randomise_readout(MSDN(5, 6, hidden=7, embed_dim=3, channels=4, seed=1, relation="label", **kwargs))
+def test_label_embedding_whole_model_gradcheck(kwargs):
+    model = _randomise_combine(MSDN(5, 6, hidden=7, embed_dim=3, channels=4, seed=1, embedding="label", **kwargs))
     errors = gradcheck(model, _x(4, 5, seed=2))
-    expected = {"x", "encoder.0.W", "head.W", "head.b", "embed.u", "embed.e", "readout.W", "readout.b"}
-    expected |= {f"relations.0.{w}{k}" for k in kwargs["kernel_sizes"] for w in "Wb"}
+    expected = {"x", "encoder.0.W", "head.W", "head.b", "embed.u", "embed.e", "combine.W", "combine.b"}
+    expected |= {f"convs.{i}.0.{w}" for i in range(len(kwargs["kernel_sizes"])) for w in "Wb"}
     assert set(errors) >= expected
     assert errors.passed and max(errors.values()) < BAR, errors
 
 
-def test_label_relation_fused_and_branch_forms_are_equal():
-    """The fused MultiScaleConv1D and the readable Parallel of Conv1D branches: same logits, same gradients."""
-    model = _randomise_readout(MSDN(5, 8, hidden=7, embed_dim=3, channels=4, seed=2, relation="label", dropout=0.0))
-    twin = copy.deepcopy(model)
-    twin.relations = Parallel([Sequential(c, ReLU()) for c in twin.relations.layers[0].to_branches()], axis=1)
+def test_label_embedding_readable_and_fast_forms_are_equal():
+    """The readable Parallel of Conv1D branches and the fast twins of nn.fast: same logits, same gradients."""
+    model = _randomise_combine(MSDN(5, 8, hidden=7, embed_dim=3, channels=4, seed=2, embedding="label", dropout=0.0))
+    twin = accelerate(copy.deepcopy(model))
     X, dout = _x(6, 5, seed=3), _x(6, 8, seed=4)
     np.testing.assert_allclose(twin.forward(X), model.forward(X), rtol=0, atol=1e-12)
     np.testing.assert_allclose(twin.backward(dout), model.backward(dout), rtol=0, atol=1e-12)
@@ -79,15 +78,15 @@ def test_label_relation_fused_and_branch_forms_are_equal():
     np.testing.assert_allclose(twin.embed.grads["u"], model.embed.grads["u"], rtol=0, atol=1e-12)
 
 
-def test_label_relation_starts_as_brmlp():
-    """Zero-initialised read-out: at initialisation MSDN(relation="label") is BR-MLP, bit for bit."""
+def test_label_embedding_starts_as_brmlp():
+    """Zero-initialised combine: at initialisation MSDN(embedding="label") is BR-MLP, bit for bit."""
     X = _x(6, 5)
-    msdn = MSDN(5, 7, hidden=8, dropout=0.3, seed=3, relation="label", label_perm=[6, 5, 4, 3, 2, 1, 0])
+    msdn = MSDN(5, 7, hidden=8, dropout=0.3, seed=3, embedding="label", label_perm=[6, 5, 4, 3, 2, 1, 0])
     br = BRMLP(5, 7, hidden=8, dropout=0.3, seed=3)
     np.testing.assert_array_equal(msdn.forward(X), br.forward(X))
     dout = _x(6, 7, seed=4)
     np.testing.assert_array_equal(msdn.backward(dout), br.backward(dout))
-    assert msdn.readout.grads["W"].any()  # the read-out learns from the first step
+    assert msdn.combine.grads["W"].any()  # combine learns from the first step
 
 
 def _label_logits_after_bumping(model: MSDN, X: np.ndarray, label: int) -> np.ndarray:
@@ -103,12 +102,12 @@ def test_a_kernel_of_size_k_relates_only_labels_within_its_reach(k):
     """For K=(k,): the logit at position t reads the scores at t-(k-1)//2 ... t+k//2, and nothing else.
 
     Change the evidence (the head's score) of one label and every label farther than that
-    reach keeps its logit; the labels within it move (the read-out is random, so they do).
+    reach keeps its logit; the labels within it move (combine is random, so they do).
     """
     L = 13
     perm = list(np.random.default_rng(5).permutation(L))
-    model = _randomise_readout(
-        MSDN(4, L, hidden=6, embed_dim=3, channels=16, kernel_sizes=(k,), relation="label", label_perm=perm, seed=0)
+    model = _randomise_combine(
+        MSDN(4, L, hidden=6, embed_dim=3, channels=16, kernel_sizes=(k,), embedding="label", label_perm=perm, seed=0)
     )
     X = _x(64, 4, seed=1)
     pos = {label: p for p, label in enumerate(perm)}
@@ -124,18 +123,18 @@ def test_a_kernel_of_size_k_relates_only_labels_within_its_reach(k):
                 assert moved[j] == 0.0, (k, label, j)
 
 
-def test_label_relation_parameter_count_by_hand():
+def test_label_embedding_parameter_count_by_hand():
     D, L, E, d, C, K = 10, 12, 16, 8, 32, (1, 3, 5)
-    model = MSDN(D, L, hidden=E, embed_dim=d, channels=C, kernel_sizes=K, relation="label")
+    model = MSDN(D, L, hidden=E, embed_dim=d, channels=C, kernel_sizes=K, embedding="label")
     expected = (D * E + E) + (E * L + L) + 2 * d * L + sum(C * d * k + C for k in K) + (C * len(K) + 1)
     assert model.num_parameters() == expected
-    assert model.parameter_split()["label embedding"] == 2 * d * L
+    assert model.parameter_split()["embed"] == 2 * d * L
 
 
 def test_equal_encoders_give_the_same_encoder_to_all_three():
     """``--hidden 128``: every model's encoder is RethinkNet's Dense(128, ReLU), D*128 + 128 parameters."""
     D, L = 72, 6
-    models = [MSDN(D, L, hidden=128), MSDN(D, L, hidden=128, relation="label"), BRMLP(D, L, hidden=128),
+    models = [MSDN(D, L, hidden=128), MSDN(D, L, hidden=128, embedding="label"), BRMLP(D, L, hidden=128),
               RethinkRNN(D, L, hidden=128)]  # fmt: skip
     for m in models:
         assert m.parameter_split()["encoder"] == D * 128 + 128
@@ -143,19 +142,19 @@ def test_equal_encoders_give_the_same_encoder_to_all_three():
     assert MSDN(D, L).parameter_split()["encoder"] == D * 64 + 64  # MSDN's and BR-MLP's default: 64
 
 
-def test_unknown_relation_is_a_clear_error():
-    with pytest.raises(ValueError, match="relation must be one of free, label"):
-        MSDN(3, 4, relation="neighbours")
+def test_unknown_embedding_is_a_clear_error():
+    with pytest.raises(ValueError, match="embedding must be one of free, label"):
+        MSDN(3, 4, embedding="neighbours")
 
 
-def test_a_label_relation_model_file_round_trips(tmp_path):
+def test_a_label_embedding_model_file_round_trips(tmp_path):
     from msdn_numpy.dataio.benchmarks import load_dataset
     from msdn_numpy.tools import persist
     from msdn_numpy.train import TrainConfig, train_model
 
     train, test = load_dataset("synthetic-scales")
-    trained = train_model(train, "msdn", {"relation": "label", "label_order": "given"}, TrainConfig(epochs=2), log=None)
+    trained = train_model(train, "msdn", {"embedding": "label", "label_order": "given"}, TrainConfig(epochs=2), log=None)
     path = persist.save(trained, tmp_path / "m.npz")
     loaded = persist.load(path)
-    assert loaded.model.config["relation"] == "label"
+    assert loaded.model.config["embedding"] == "label"
     np.testing.assert_array_equal(loaded.predict_proba(test.X), trained.predict_proba(test.X))
