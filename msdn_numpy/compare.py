@@ -200,7 +200,7 @@ def run_job(job: Job, quiet: bool = True) -> dict[str, Any]:
     return record
 
 
-#: Rough cost of one epoch relative to BRMLP's (measured on yeast: the RNN ~3x, MSDN ~2x).
+#: Rough cost of one epoch relative to BRMLP's, to schedule the longest runs first.
 _RELATIVE_COST = {"rnn": 3.0, "msdn": 2.0}
 
 

@@ -138,7 +138,9 @@ class History:
         return np.array([r[key] for r in self.rows])
 
 
-def _evaluate_split(model: MultiLabelModel, loss: BCEWithLogits, X: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
+def _evaluate_split(
+    model: MultiLabelModel, loss: BCEWithLogits, X: np.ndarray, Y: np.ndarray
+) -> tuple[float, np.ndarray]:
     """Evaluation-mode BCE and probabilities ``(N, L)`` over a whole split, in batches of
     :meth:`~msdn_numpy.models.base.MultiLabelModel.eval_batch_size` rows."""
     batch = model.eval_batch_size()

@@ -29,9 +29,8 @@ import pytest
 from msdn_numpy.dataio.arff_io import load_arff, read_mulan_xml
 from msdn_numpy.dataio.benchmarks import DATA_DIR
 from msdn_numpy.dataio.datasets import DataError
-from msdn_numpy.models import build_model
+from msdn_numpy.models import CONFIGS, build_model
 from msdn_numpy.tools import persist
-from msdn_numpy.models import CONFIGS
 from msdn_numpy.tools.cli import main
 from msdn_numpy.util import files
 

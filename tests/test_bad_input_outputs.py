@@ -1,10 +1,9 @@
 """Bad input, the output side: no lost file, no silent wrong result, clean signals.
 
-One test (or one parametrised family) per kind of output target. Each asserts the exit code, one ``msdn ...`` line on stderr with no traceback, and
-the sha256 of every file that existed before, unchanged. Fixtures are made in temporary
-folders from the bundled data; models are trained for 2 epochs. The concurrency and
-signal cases start real processes.
-"""
+One test (or one parametrised family) per kind of output target. Each asserts the exit code, one
+``msdn ...`` line on stderr with no traceback, and the sha256 of every file that existed before,
+unchanged. Fixtures are made in temporary folders from the bundled data; models are trained for 2
+epochs. The concurrency and signal cases start real processes. """
 
 from __future__ import annotations
 

@@ -3,9 +3,10 @@
 Speed itself is never asserted (the numbers depend on the machine and its load); these
 tests check the *shape* of the results: every expected (name, contender) row, the JSON
 keys, that the PyTorch network the epoch benchmark times computes the same function
-as :class:`msdn_numpy.models.MSDN` (same parameter count, same forward outputs), that the
-fused-block twin of MSDN is the same function too, and that fabricated impossible
-measurements (above their ceiling, a negative slope) are marked unreliable, not shown.
+as :class:`msdn_numpy.models.MSDN` (same parameter count, same forward outputs), and that
+fabricated impossible measurements (above their ceiling, a negative slope) are marked
+unreliable, not shown. (That the fast twins timed beside the readable MSDN compute the same
+function is tested in ``test_fast.py``.)
 """
 
 from __future__ import annotations
@@ -87,12 +88,12 @@ def test_block_and_large_label_rows(quick_run) -> None:
     result, text, _ = quick_run
     rows = {(r["name"], r["contender"]): r for r in result["rows"]}
     block = conv.block_name(**conv.msdn_block_shape(), L=14)
-    assert rows[(block, "fused")]["ratio_vs"] == "separate" and (block, "separate") in rows
-    assert rows[(block, "fused")]["note"] == "path: one-product"  # the path MSDN takes at yeast's batch
-    assert "(one-product)" in text
+    assert rows[(block, "fast")]["ratio_vs"] == "readable" and (block, "readable") in rows
+    assert rows[(block, "fast")]["note"] in ("path: one-product", "path: per-kernel")  # the path the rule took
+    assert "fast/readable" in text
     for L in common.LABEL_SETS_QUICK:
         name = f"msdn epoch random N={common.LABEL_SETS_N_QUICK} L={L}"
-        for contender in ("numpy", "numpy branches", "torch"):
+        for contender in ("numpy", "numpy fast", "torch"):
             assert rows[(name, contender)]["bytes"] > 0  # peak memory of one epoch, for torch too
         assert rows[(name, "numpy")]["ratio_vs"] == "torch"
         assert rows[(f"label order cooccurrence N={common.LABEL_SETS_N_QUICK} L={L}", "numpy")]["seconds"] > 0
@@ -103,7 +104,7 @@ def test_epoch_scaling_memory_and_gflops_rows(quick_run) -> None:
     result, text, out = quick_run
     rows = result["rows"]
     epoch = [r for r in rows if r["name"].startswith("msdn epoch ") and "random" not in r["name"]]
-    assert {r["contender"] for r in epoch} == {"numpy", "numpy branches", "torch"}
+    assert {r["contender"] for r in epoch} == {"numpy", "numpy fast", "torch"}
     assert next(r for r in epoch if r["contender"] == "numpy")["ratio_vs"] == "torch"
     scaling = [r for r in rows if r["name"].startswith("scaling epoch ")]
     assert {r["axis"] for r in scaling} == {"L", "N"}
@@ -149,10 +150,8 @@ def test_contenders_without_torch_run() -> None:
     """Without PyTorch only the NumPy contenders exist, and they run."""
     rng = np.random.default_rng(0)
     fns, checks = epoch._epoch_contenders(rng.standard_normal((40, 5)), rng.random((40, 6)) < 0.3, torch=None)
-    assert set(fns) == {"numpy"} and checks == {}
-    fns, _ = epoch._epoch_contenders(rng.standard_normal((40, 5)), rng.random((40, 6)) < 0.3, None, branches=True)
-    assert set(fns) == {"numpy", "numpy branches"}
-    assert np.isfinite(fns["numpy branches"]())
+    assert set(fns) == {"numpy", "numpy fast"} and checks == {}
+    assert np.isfinite(fns["numpy fast"]())
     assert np.isfinite(fns["numpy"]())
     convs = conv._conv_contenders(4, 3, 2, 3, 6, n_naive=1, torch=None)
     assert set(convs) == {"im2col", "naive"}
@@ -203,24 +202,6 @@ def test_interleaving_varies_who_runs_before_whom() -> None:
         if before != after:
             follows[(before, after)] += 1
     assert min(follows.values()) >= 3, follows  # a fixed cyclic order gives 0 for most pairs
-
-
-# -- the readable twin of MSDN --------------------------------------------------------------
-@pytest.mark.parametrize("kwargs", [{}, {"kernel_sizes": (2, 3, 4), "padding_mode": "circular", "dropout": 0.3}])
-def test_msdn_with_separate_branches_is_the_same_function(kwargs) -> None:
-    """MSDN as built (fused relation block) and its twin with the readable separate branches."""
-    rng = np.random.default_rng(1)
-    model = MSDN(11, 7, seed=3, label_perm=[3, 0, 6, 1, 5, 2, 4], **kwargs)
-    model.readout.params["W"][...] = rng.standard_normal(model.readout.params["W"].shape)  # not the zero init
-    twin = epoch.branches_msdn(model)
-    assert twin is not None and twin.num_parameters() == model.num_parameters()
-    X = rng.standard_normal((9, 11))
-    model.eval(), twin.eval()
-    np.testing.assert_allclose(twin.forward(X), model.forward(X), rtol=0, atol=1e-12)
-    dlogits = rng.standard_normal((9, 7))
-    np.testing.assert_allclose(twin.backward(dlogits), model.backward(dlogits), rtol=0, atol=1e-12)
-    np.testing.assert_allclose(model.relations.layers[0].grads["W3"], twin.relations.branches[1].layers[0].grads["W"],
-                               rtol=0, atol=1e-12)  # fmt: skip
 
 
 # -- impossible numbers are marked, not shown ------------------------------------------------

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import msdn_numpy
+from reading_path import markdown, path_table
 
 PACKAGE = Path(msdn_numpy.__file__).parent
 
@@ -85,7 +86,7 @@ def test_no_module_imports_a_layer_above_its_own():
 
 def test_every_module_sits_in_a_known_layer():
     layers = {layer_of(module_name(p)) for p in PACKAGE.rglob("*.py")} - {None, "__main__"}
-    assert all(p.is_dir() == (p.name in ("util", "dataio", "nn", "course", "tools")) for p in PACKAGE.iterdir()
+    assert all(p.is_dir() == (p.name in ("util", "dataio", "nn", "models", "course", "tools")) for p in PACKAGE.iterdir()
                if p.name in LAYERS or p.is_dir() and p.name != "__pycache__")  # fmt: skip
     assert layers == set(LAYERS)
 
@@ -110,7 +111,49 @@ def test_the_checker_catches_an_upward_import(tmp_path, monkeypatch):
 
 
 def test_the_scan_sees_the_real_imports():
-    models = imports_of(PACKAGE / "models.py")
-    assert any(t == "msdn_numpy.nn.multiscale" for _, t in models)
+    msdn = imports_of(PACKAGE / "models" / "msdn.py")
+    assert any(t == "msdn_numpy.nn.conv" for _, t in msdn)
     cli = [t for _, t in imports_of(PACKAGE / "tools" / "cli.py")]
     assert "msdn_numpy.course.gradebook" in cli or any(t.startswith("msdn_numpy.course") for t in cli)
+
+
+# -- the reading path: what a student reads is what runs ---------------------------------------------
+
+
+def test_the_models_import_no_fast_module():
+    """The models are built from the readable layers only; ``nn/fast`` is opt-in (``TrainConfig(fast=True)``)."""
+    for path in sorted((PACKAGE / "models").glob("*.py")):
+        fast = [t for _, t in imports_of(path) if t.startswith("msdn_numpy.nn.fast")]
+        assert fast == [], (path.name, fast)
+
+
+def test_the_default_msdn_runs_only_the_readable_layers_in_at_most_700_lines_and_5_files():
+    rows = path_table()
+    files = [f for f, _, _, _ in rows]
+    assert not any("/fast/" in f for f in files), files
+    assert len(files) <= 5, files
+    assert sum(read for _, read, _, _ in rows) <= 700, markdown(rows)
+
+
+def test_reading_doc_states_the_measured_path():
+    """docs/READING.md's table is what the measure gives today (regenerate it: python tests/reading_path.py)."""
+    doc = (PACKAGE.parent / "docs" / "READING.md").read_text(encoding="utf-8")
+    table = doc.split("<!-- reading-path: python tests/reading_path.py -->\n")[1].split("\n<!-- end -->")[0]
+    assert table == markdown(path_table())
+
+
+def test_the_measure_counts_what_runs():
+    """A class that runs counts with its __init__ and the methods that ran; a function that does not run, not."""
+    rows = {f: (read, names) for f, read, _, names in path_table()}
+    assert "resolve_padding" not in rows["msdn_numpy/nn/conv.py"][1]  # runs in __init__, before the trace
+    assert "Conv1D" in rows["msdn_numpy/nn/conv.py"][1]
+    assert "msdn_numpy/models/base.py" not in rows  # MSDN's forward and backward need nothing of it
+
+
+def test_no_function_in_the_engine_or_the_models_is_longer_than_60_lines():
+    long = []
+    for path in sorted([*(PACKAGE / "nn").rglob("*.py"), *(PACKAGE / "models").glob("*.py")]):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno - node.lineno + 1 > 60:
+                long.append(f"{path.relative_to(PACKAGE)}:{node.lineno} {node.name} ({node.end_lineno - node.lineno + 1})")
+    assert long == []

@@ -153,7 +153,8 @@ def test_a_label_embedding_model_file_round_trips(tmp_path):
     from msdn_numpy.train import TrainConfig, train_model
 
     train, test = load_dataset("synthetic-scales")
-    trained = train_model(train, "msdn", {"embedding": "label", "label_order": "given"}, TrainConfig(epochs=2), log=None)
+    options = {"embedding": "label", "label_order": "given"}
+    trained = train_model(train, "msdn", options, TrainConfig(epochs=2), log=None)
     path = persist.save(trained, tmp_path / "m.npz")
     loaded = persist.load(path)
     assert loaded.model.config["embedding"] == "label"

@@ -7,8 +7,7 @@ Cost in the number of labels L. The co-occurrence graph is built sparse (its edg
 the label pairs that occur together, computed from the sparse label matrix), and the
 Fiedler vector of a connected component comes from a dense eigendecomposition, O(n^3),
 only up to :data:`DENSE_EIGH_MAX` labels; larger components use Lanczos iterations on
-the sparse Laplacian, O(edges) per iteration (EUR-Lex's ~4,000 labels: seconds instead
-of minutes, README "Performance").
+the sparse Laplacian, O(edges) per iteration (docs/PERFORMANCE.md, "Large label sets").
 """
 
 from __future__ import annotations
@@ -24,8 +23,8 @@ LABEL_ORDERS = ("given", "frequency", "cooccurrence", "random")
 
 #: Connected components up to this many labels get their Fiedler vector from the dense
 #: ``scipy.linalg.eigh`` (exact; every bundled dataset, L <= 174, stays on this path);
-#: larger ones from ``scipy.sparse.linalg.eigsh``. Measured with one BLAS thread: dense
-#: 0.19 s at 1,000 labels and 9.8 s at 4,000; Lanczos 0.04 s and 0.5 s, with the same order.
+#: larger ones from ``scipy.sparse.linalg.eigsh``, whose cost grows with the edges, not as n^3
+#: (docs/PERFORMANCE.md, "Large label sets").
 DENSE_EIGH_MAX = 1000
 
 

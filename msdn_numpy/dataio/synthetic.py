@@ -51,10 +51,7 @@ parents)``; a driver's parents are feature indices, a rule's parents label indic
 
 So each of MSDN's default kernel sizes (1, 3, 5) has a scale to cover (though a
 label's own embedding can also carry its parents' evidence: see data/README.md for
-the kernel ablation). What we measured with the default model and
-:class:`~msdn_numpy.train.TrainConfig` (seeds 0, 1, 2; test split; the table and the
-command are in data/README.md): MSDN's subset accuracy is about 0.12 above BRMLP's
-(0.99 against 0.87), for every seed and for both the fixed 0.5 and the tuned threshold.
+the kernel ablation). data/README.md gives what the models reach on it, and the command.
 
 Run ``python -m msdn_numpy.dataio.synthetic`` to regenerate ``data/synthetic-train.arff``,
 ``data/synthetic-test.arff`` and ``data/synthetic.xml`` byte for byte.

@@ -205,7 +205,9 @@ class Conv1D(Module):
             if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{type(self).__name__}: {name} must be a positive int, got {value!r}")
         if padding_mode not in PADDING_MODES:
-            raise ValueError(f"{type(self).__name__}: padding_mode must be one of {PADDING_MODES}; got {padding_mode!r}")
+            raise ValueError(
+                f"{type(self).__name__}: padding_mode must be one of {PADDING_MODES}; got {padding_mode!r}"
+            )
         self.C_in, self.C_out, self.kernel_size = int(C_in), int(C_out), int(kernel_size)
         self.stride, self.dilation = int(stride), int(dilation)
         self.padding, self.padding_mode = padding, padding_mode

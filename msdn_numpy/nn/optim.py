@@ -44,7 +44,9 @@ class Optimizer:
         """Update every parameter of the module from its gradient of the last backward pass."""
         for name, p, grad in self.module.named_parameters():
             if grad is None:
-                raise RuntimeError(f"{type(self).__name__}.step(): parameter '{name}' has no gradient; run backward first")
+                raise RuntimeError(
+                    f"{type(self).__name__}.step(): parameter '{name}' has no gradient; run backward first"
+                )
             g = grad + self.weight_decay * p if self.weight_decay else grad  # g ← g + λ θ
             self.update(name, p, g)
 

@@ -4,15 +4,13 @@ Why this matters. Every matrix product in this package goes to NumPy's BLAS (Ope
 the pip wheels). OpenBLAS starts one worker per core and, after each call, lets its
 workers *spin* for a while waiting for the next one. MSDN's products are small (at a yeast
 batch the convolution multiplies ``(32, 40) @ (40, 448)``), so a second thread has little
-to split and much to wait for. Measured on this project's 2-core machine (README,
-"Performance"): ``msdn train --dataset yeast`` takes about the same wall time with 1 or 2
-threads but ~1.4-1.7x the CPU time with 2, and once another process holds a core, 2
-threads are several times *slower* (their spinning threads fight for the cores).
+to split and much to wait for: a second thread costs CPU time for little wall time, and
+once another process holds a core, two threads are slower than one (their spinning
+threads fight for the cores). docs/PERFORMANCE.md, "Threads", has the measurements.
 
 The policy. :data:`DEFAULT_THREADS` = 1 thread, unless the caller asks for a count
-(``msdn --threads N``, ``apply_policy(N)``). One thread was never slower than two at any
-shape MSDN's training runs (see the README for the measurements); it is also what lets
-several trainings share a machine.
+(``msdn --threads N``, ``apply_policy(N)``); it is also what lets several trainings share a
+machine.
 
 How, without a new dependency. OpenBLAS exports ``openblas_get_num_threads`` and
 ``openblas_set_num_threads``; the copies bundled in the NumPy and SciPy wheels carry a

@@ -45,8 +45,7 @@ def interleaved_medians(
     (other processes, CPU frequency) spread over all contenders instead of favouring one,
     and no contender always runs right after the same other one. (A fixed cyclic order
     did that even when rotated: the contender after the ceiling always found cold caches,
-    and the one after a contender sharing its input arrays always found them warm; on the
-    relation block at L = 174 that alone moved fused/separate from 0.92 to 1.03.)
+    and the one after a contender sharing its input arrays always found them warm.)
     Every contender is called once untimed first (warm-up: caches, lazy initialisation),
     except those in ``no_warmup`` (the naive loops: seconds per call, nothing to warm).
 

@@ -112,7 +112,9 @@ class MultiScaleConv1D(Module):
     def _fuse(self, block: Parallel, path: str) -> None:
         Module.__init__(self)
         if not is_multiscale(block):
-            raise ValueError(f"MultiScaleConv1D: {block!r} is not a Parallel of Sequential(Conv1D 'same', ReLU) branches")
+            raise ValueError(
+                f"MultiScaleConv1D: {block!r} is not a Parallel of Sequential(Conv1D 'same', ReLU) branches"
+            )
         if path not in MULTISCALE_PATHS:
             raise ValueError(f"MultiScaleConv1D: path must be one of {MULTISCALE_PATHS}; got {path!r}")
         self.branches = list(block.branches)

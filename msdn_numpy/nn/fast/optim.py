@@ -49,7 +49,9 @@ class FlatVectors:
         params = []
         for name, p, grad in self.module.named_parameters():
             if grad is None:
-                raise RuntimeError(f"{type(self).__name__}.step(): parameter '{name}' has no gradient; run backward first")
+                raise RuntimeError(
+                    f"{type(self).__name__}.step(): parameter '{name}' has no gradient; run backward first"
+                )
             params.append((name, p, grad))
         layout = [(name, p.shape, p.dtype) for name, p, _ in params]
         views = getattr(self, "_views", [])
