@@ -1,4 +1,4 @@
-"""The package's layers import one way, from the bottom up (the README's package section).
+"""The package's layers import one way, from the bottom up (docs/READING.md, the layers).
 
 Every ``import msdn_numpy.X`` / ``from msdn_numpy.X import`` in the package (also those
 inside functions) is read from the source with :mod:`ast`; a module may import its own
@@ -135,11 +135,20 @@ def test_the_default_msdn_runs_only_the_readable_layers_in_at_most_700_lines_and
     assert sum(read for _, read, _, _ in rows) <= 700, markdown(rows)
 
 
-def test_reading_doc_states_the_measured_path():
-    """docs/READING.md's table is what the measure gives today (regenerate it: python tests/reading_path.py)."""
+def test_reading_doc_and_readme_state_the_measured_path():
+    """docs/READING.md's table is what the measure gives today (regenerate it: python tests/reading_path.py),
+    and the README states its total and its files in that order."""
+    rows = path_table()
     doc = (PACKAGE.parent / "docs" / "READING.md").read_text(encoding="utf-8")
     table = doc.split("<!-- reading-path: python tests/reading_path.py -->\n")[1].split("\n<!-- end -->")[0]
-    assert table == markdown(path_table())
+    assert table == markdown(rows)
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Where to start reading")[1].split("\n## ")[0]
+    words = {2: "two", 3: "three", 4: "four", 5: "five"}
+    assert f"is {sum(r[1] for r in rows)} lines of the code that runs" in section
+    assert f"in {words[len(rows)]} files" in section
+    listed = [line.split("`")[1] for line in section.splitlines() if line.startswith("| `")]
+    assert listed == [f for f, _, _, _ in rows]
 
 
 def test_the_measure_counts_what_runs():
@@ -157,3 +166,13 @@ def test_no_function_in_the_engine_or_the_models_is_longer_than_60_lines():
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno - node.lineno + 1 > 60:
                 long.append(f"{path.relative_to(PACKAGE)}:{node.lineno} {node.name} ({node.end_lineno - node.lineno + 1})")
     assert long == []
+
+
+def test_reading_doc_gives_every_file_its_size():
+    doc = (PACKAGE.parent / "docs" / "READING.md").read_text(encoding="utf-8")
+    rows = [line.split("|") for line in doc.split("## Every file a student reads")[1].splitlines()
+            if line.startswith("| ") and "`msdn_numpy/" in line]  # fmt: skip
+    assert len(rows) >= 12
+    for cells in rows:
+        path = PACKAGE.parent / cells[2].strip().strip("`")
+        assert int(cells[3]) == len(path.read_text(encoding="utf-8").splitlines()), path

@@ -141,8 +141,8 @@ def _adam_by_parameter(params: dict, grads: list[dict], lr, b1, b2, eps, wd) -> 
                 continue
             g = step_grads[k] + wd * p if wd else step_grads[k]
             m[k] = b1 * m[k] + (1.0 - b1) * g
-            v[k] = b2 * v[k] + (1.0 - b2) * (g * g)
-            params[k] = p - lr * (m[k] / (1.0 - b1**t)) / (np.sqrt(v[k] / (1.0 - b2**t)) + eps)
+            v[k] = b2 * v[k] + (1.0 - b2) * g * g
+            params[k] = p - (lr / (1.0 - b1**t)) * m[k] / (np.sqrt(v[k] / (1.0 - b2**t)) + eps)
     return params
 
 

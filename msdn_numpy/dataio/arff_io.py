@@ -28,7 +28,7 @@ import numpy as np
 from msdn_numpy.dataio.datasets import DataError, Dataset, _note
 from msdn_numpy.util.inputs import read_input
 
-#: Largest ARFF file read (bytes; README, "Size limits on inputs"). The largest MULAN files
+#: Largest ARFF file read (bytes; docs/CLI.md, "Size limits on inputs"). The largest MULAN files
 #: are tens of MB; the limit is checked before the file is read.
 MAX_ARFF_BYTES = 256 * 2**20
 #: Largest MULAN XML label file read (bytes): a label list is kilobytes.
@@ -325,7 +325,7 @@ def _scan_header(lines: list[str], fname: str) -> tuple[list[str], list[str], in
     if n_rows * len(names) > MAX_CELLS:
         raise DataError(
             f"{fname}: {n_rows:,} rows x {len(names):,} attributes = {n_rows * len(names):,} cells, more than "
-            f"the limit of {MAX_CELLS:,} a file is expanded to (README, 'Size limits on inputs'); remove "
+            f"the limit of {MAX_CELLS:,} a file is expanded to (docs/CLI.md, 'Size limits on inputs'); remove "
             "attributes that are (almost) never set, or split the rows into smaller files (from Python, "
             "raise msdn_numpy.dataio.arff_io.MAX_CELLS if the memory is there, about 80 bytes a cell)"
         )

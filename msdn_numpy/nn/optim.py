@@ -119,7 +119,7 @@ class Adam(Optimizer):
         state = self.state.setdefault(name, {"m": np.zeros_like(p), "v": np.zeros_like(p)})
         m, v = state["m"], state["v"]
         m[...] = self.beta1 * m + (1 - self.beta1) * g
-        v[...] = self.beta2 * v + (1 - self.beta2) * (g * g)
-        m_hat = m / (1 - self.beta1**self.t)
+        v[...] = self.beta2 * v + (1 - self.beta2) * g * g
         v_hat = v / (1 - self.beta2**self.t)
-        p -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+        step_size = self.lr / (1 - self.beta1**self.t)  # lr · m̂ = (lr / (1 - β1^t)) · m: m̂'s correction
+        p -= step_size * m / (np.sqrt(v_hat) + self.eps)  # folded into one number

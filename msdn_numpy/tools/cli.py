@@ -45,7 +45,7 @@ DATA_DIR_HELP = "folder with the MULAN files (default: $MSDN_DATA if set, else t
 #: The models' options (one per field of their dataclasses, by name), and the training options.
 MODEL_OPTIONS: dict[str, Field] = {f.name: f for config in CONFIGS.values() for f in fields(config)}
 TRAIN_OPTIONS: dict[str, Field] = {f.name: f for f in fields(TrainConfig) if "help" in f.metadata}
-#: Exit codes (README "The command line"): an error, Ctrl-C (SIGINT), SIGTERM, a closed standard output.
+#: Exit codes (docs/CLI.md, "Signals"): an error, Ctrl-C (SIGINT), SIGTERM, a closed standard output.
 EXIT_ERROR, EXIT_SIGINT, EXIT_SIGTERM, EXIT_BROKEN_PIPE = 2, 130, 143, 141
 #: The fewest training rows a run can split into train and validation (``--train-rows``).
 MIN_TRAIN_ROWS = _smallest_split(TrainConfig().val_fraction)
@@ -627,7 +627,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("grade", help="check students' exercise files: PASS / FAIL / NOT DONE per exercise")
     p.add_argument(
         "files", nargs="+", metavar="PATH",
-        help="student folders (holding 01_relu.py ...), student files, or a class folder of either (README 'Grading')",
+        help="student folders (holding 01_relu.py ...), student files, or a class folder of either (docs/COURSE.md)",
     )  # fmt: skip
     p.add_argument(
         "--timeout",
@@ -670,7 +670,7 @@ def build_parser() -> argparse.ArgumentParser:
     for p in sub.choices.values():  # global: every sub-command takes it
         p.add_argument(
             "--threads", type=int_in(1, 1024), default=None, metavar="N",
-            help="BLAS threads (default: the policy of msdn_numpy.util.threads, 1; README 'Performance')",
+            help="BLAS threads (default: the policy of msdn_numpy.util.threads, 1; docs/PERFORMANCE.md, 'Threads')",
         )  # fmt: skip
     return parser
 
@@ -688,7 +688,7 @@ def _message(e: BaseException) -> str:
     elif isinstance(e, MemoryError):
         text = (
             "not enough memory for this data and model; a smaller model (--hidden, --embed-dim, --channels) "
-            "or --batch-size needs less, and a dataset needs rows x attributes within the limits of README, "
+            "or --batch-size needs less, and a dataset needs rows x attributes within the limits of docs/CLI.md, "
             "'Size limits on inputs'"
         )
     else:

@@ -85,7 +85,7 @@ def open_input(path: str | Path, limit: int, what: str, fix: str = "") -> Binary
         if info.st_size > limit:
             raise InputError(
                 f"{what} {path} is {_size_text(info.st_size)}, more than the limit of {_size_text(limit)} "
-                f"for a {what} (README, 'Size limits on inputs'); check that this is the right file"
+                f"for a {what} (docs/CLI.md, 'Size limits on inputs'); check that this is the right file"
             )
         os.set_blocking(fd, True)
         return os.fdopen(fd, "rb")

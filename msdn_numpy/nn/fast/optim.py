@@ -121,13 +121,12 @@ class FlatAdam(FlatVectors, Adam):
         m, v, g, work, step = flat["m"], flat["v"], flat["g"], flat["work"], flat["step"]
         m *= self.beta1  # m ← β1 m + (1 - β1) g
         m += np.multiply(1 - self.beta1, g, out=work)
-        v *= self.beta2  # v ← β2 v + (1 - β2) g²
-        np.multiply(g, g, out=work)
-        work *= 1 - self.beta2
+        v *= self.beta2  # v ← β2 v + (1 - β2) g g
+        np.multiply(1 - self.beta2, g, out=work)
+        work *= g
         v += work
         np.divide(v, 1 - self.beta2**self.t, out=work)  # v̂
         np.sqrt(work, out=work)
         work += self.eps  # sqrt(v̂) + ε
-        np.divide(m, 1 - self.beta1**self.t, out=step)  # m̂
-        step *= self.lr
+        np.multiply(self.lr / (1 - self.beta1**self.t), m, out=step)  # lr · m̂
         step /= work  # lr · m̂ / (sqrt(v̂) + ε)
