@@ -146,12 +146,12 @@ def col2im(dcols: np.ndarray, L_pad: int, stride: int = 1, dilation: int = 1) ->
     one strided slice, all distinct, so a plain ``+=`` per tap is exact.
     """
     C_in, K, N, L_out = dcols.shape
-    dx_padded = np.zeros((C_in, N, L_pad), dtype=dcols.dtype)
+    dx_padded = np.zeros((N, C_in, L_pad), dtype=dcols.dtype)
     last = stride * (L_out - 1) + 1  # extent of one tap's positions
     for k in range(K):
         start = k * dilation
-        dx_padded[:, :, start : start + last : stride] += dcols[:, k]
-    return dx_padded.transpose(1, 0, 2)
+        dx_padded[:, :, start : start + last : stride] += dcols[:, k].transpose(1, 0, 2)
+    return dx_padded
 
 
 class Conv1D(Module):
