@@ -25,6 +25,7 @@ import numpy as np
 
 import msdn_numpy.compare as compare
 import msdn_numpy.tools.persist as persist
+from msdn_numpy import __version__
 from msdn_numpy.dataio.arff_io import load_arff
 from msdn_numpy.dataio.benchmarks import DATA_DIR, SYNTHETIC_NAMES, load_dataset, resolve_data_dir
 from msdn_numpy.dataio.datasets import DataError, summary_table
@@ -555,6 +556,7 @@ def _add_training(p: argparse.ArgumentParser, msdn_only: str) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="msdn", description="MSDN multi-label classification in NumPy")
+    parser.add_argument("--version", action="version", version=f"msdn_numpy {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("train", help="train a model and evaluate it on the test split")
