@@ -565,6 +565,9 @@ def test_info_on_a_folder(capsys, tmp_path):
         ({}, ("label_names", [f"y{j}" for j in range(L_SYNTH - 1)]), "but 20 feature and 11 label names"),
         ({"param__combine.b": np.zeros(1, dtype=np.float64)}, None, "parameter 'combine.b' is float64"),
         ({"param__combine.b": np.zeros(2, dtype=np.float32)}, None, "expected float32 (1,)"),
+        ({"param__head.W": np.full((8, 12), 3e38, dtype=np.float32)}, None,
+         "the model file is damaged: parameter 'head.W' holds 3e+38, far beyond any trained weight"),
+        ({"param__combine.b": np.full(1, -2e6, dtype=np.float32)}, None, "parameter 'combine.b' holds 2e+06"),
     ],
 )
 def test_damaged_model_descriptions_are_one_line(capsys, model_file, tmp_path, arrays, meta, fragment):
@@ -724,3 +727,20 @@ def test_a_saved_model_loads_back_exactly(model_file, tmp_path):
     assert members(copy).keys() == members(model_file).keys()
     for key, value in members(model_file).items():
         assert np.array_equal(members(copy)[key], value), key
+
+
+@pytest.mark.parametrize("name", ["msdn_v2", "br_v2", "rnn_v2"])
+def test_model_files_saved_before_the_renames_still_load_and_predict_the_same(name, tmp_path):
+    """Format 2 (``relation``, ``relations.0.W3``, ``readout.W``) is read with today's names; the
+    probabilities are those the files' own code gave (saved beside them), to float32 rounding."""
+    folder = Path(__file__).parent / "fixtures" / "models_v2"
+    trained = persist.load(folder / f"{name}.npz")
+    expected = json.loads((folder / "expected.json").read_text())[name]
+    test = load_arff(SYNTH_TEST)
+    np.testing.assert_allclose(trained.predict_proba(test.X[:5]), expected, rtol=0, atol=1e-6)
+    if name == "msdn_v2":
+        assert trained.model.config["embedding"] == "label" and "relation" not in trained.model.config
+        assert [n for n, _, _ in trained.model.named_parameters()][-2:] == ["combine.W", "combine.b"]
+    resaved = persist.save(trained, tmp_path / "m.npz")  # today's format, today's names
+    assert int(members(resaved)["version"]) == persist.FORMAT_VERSION == 3
+    np.testing.assert_array_equal(persist.load(resaved).predict_proba(test.X[:5]), trained.predict_proba(test.X[:5]))

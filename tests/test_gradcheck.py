@@ -330,3 +330,19 @@ def test_rewinds_dropout_generator() -> None:
 def test_check_input_false_skips_x() -> None:
     errors = gradcheck(Linear(3, 2), np.ones((2, 3)), check_input=False)
     assert set(errors) == {"W", "b"}
+
+
+@pytest.mark.parametrize(
+    ("module", "x", "h", "match"),
+    [
+        (Linear(3, 2), np.ones((2, 3)), 0.0, "h=0.0 must be a finite step > 0"),
+        (Linear(3, 2), np.ones((2, 3)), -1e-6, "must be a finite step > 0"),
+        (Linear(3, 2), np.ones((2, 3)), float("inf"), "must be a finite step > 0"),
+        (lambda x: x, np.ones((2, 3)), 1e-6, "module is a function, not a msdn_numpy Module"),
+        (Linear(3, 2), np.ones((0, 3)), 1e-6, r"x is empty \(shape \(0, 3\)\)"),
+        (Linear(3, 2), [["a", "b", "c"]], 1e-6, "x must be an array of numbers"),
+    ],
+)
+def test_gradcheck_refuses_bad_arguments_by_name(module, x, h, match) -> None:
+    with pytest.raises(ValueError, match=match):
+        gradcheck(module, x, h=h)

@@ -101,3 +101,11 @@ def test_sigmoid_refuses_non_real_dtypes() -> None:
     for bad in (np.array([0.0, 1.0], dtype=object), np.array([1j]), np.array(["0.5"])):
         with pytest.raises(ValueError, match="sigmoid: expected a real-valued array"):
             sigmoid(bad)
+
+
+@pytest.mark.parametrize("bad", [-0.5, 1.5, np.nan, 2.0])
+def test_bce_refuses_targets_outside_0_1_by_name(bad: float) -> None:
+    targets = np.zeros((2, 3))
+    targets[1, 2] = bad
+    with pytest.raises(ValueError, match=r"BCEWithLogits: targets must be in \[0, 1\]"):
+        BCEWithLogits().forward(np.zeros((2, 3)), targets)

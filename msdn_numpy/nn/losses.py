@@ -52,6 +52,9 @@ class BCEWithLogits(Module):
                 f"{np.shape(targets)}; they must match (N, L)"
             )
         y = np.asarray(targets, dtype=logits.dtype)
+        if not ((y >= 0) & (y <= 1)).all():  # NaN too: the loss is only defined for targets in [0, 1]
+            bad = y[~((y >= 0) & (y <= 1))].flat[0]
+            raise ValueError(f"BCEWithLogits: targets must be in [0, 1] (labels are 0 or 1), got {bad}")
         self._cache = (logits, y)
         loss = np.maximum(logits, 0) - logits * y + np.log1p(np.exp(-np.abs(logits)))
         return float(np.mean(loss))

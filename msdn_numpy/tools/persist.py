@@ -26,8 +26,8 @@ using any of it, and reads nothing it has not bounded first:
    and ``L`` within :data:`SIZE_LIMITS`; so ``hidden=1e9`` is refused before anything is
    allocated), dtype float32/float64, thresholds in [0, 1], names lists of strings of
    the right lengths;
-4. the arrays: finite parameters of the expected shapes and dtype, a finite mean and
-   a finite, positive scale.
+4. the arrays: finite parameters of the expected shapes and dtype, none beyond
+   :data:`MAX_ABS_PARAMETER` in magnitude, a finite mean and a finite, positive scale.
 
 Every problem is one :class:`ModelFileError` naming the file and what is wrong.
 
@@ -65,6 +65,10 @@ READ_VERSIONS = (2, 3)
 #: these limits are far above that, and small enough that a damaged or hostile file cannot
 #: ask for an absurd allocation.
 SIZE_LIMITS = {"D": 1_000_000, "L": 100_000}
+
+#: No parameter of a trained model comes near this magnitude (weight decay keeps them small);
+#: a file holding a larger one is damaged, and its model could only give overflowing outputs.
+MAX_ABS_PARAMETER = 1e6
 
 #: At most this many members in a model file (an MSDN has about 15 parameter arrays).
 MAX_MEMBERS = 1024
@@ -458,6 +462,12 @@ def _load(path: Path, zf: zipfile.ZipFile) -> TrainedModel:
                 f"{path}: parameter '{name}' is {value.dtype} {value.shape}, expected {p.dtype} {p.shape}"
             )
         _finite(path, f"parameter '{name}'", value)
+        if value.size and np.abs(value).max() > MAX_ABS_PARAMETER:
+            raise ModelFileError(
+                f"{path}: the model file is damaged: parameter '{name}' holds {np.abs(value).max():.3g}, far beyond "
+                f"any trained weight (at most {MAX_ABS_PARAMETER:.0e} in magnitude); re-save the model with "
+                "`msdn train --save`"
+            )
         p[...] = value
     model.eval()
     thresholds_array = np.asarray(thresholds, dtype=np.float64)
