@@ -1,8 +1,8 @@
 """The reading path: the code that runs in the default MSDN's forward and backward, measured.
 
 ``python tests/reading_path.py`` prints the table of docs/READING.md ("The path through the
-code"); ``tests/test_layout.py`` checks that the document states what this measures, and the
-targets. What counts as read, for one forward + loss + backward of ``MSDN(D, L)`` with its
+code"); ``--write`` puts it there, with today's file sizes and the README's total.
+``tests/test_layout.py`` checks that the documents state what this measures, and the targets. What counts as read, for one forward + loss + backward of ``MSDN(D, L)`` with its
 defaults (traced with :func:`sys.setprofile`; the model is built before the trace starts):
 
 * every top-level function that runs, whole (docstring and comments included);
@@ -14,6 +14,7 @@ defaults (traced with :func:`sys.setprofile`; the model is built before the trac
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from pathlib import Path
 
@@ -90,5 +91,26 @@ def markdown(rows: list[tuple[str, int, int, list[str]]]) -> str:
     return "\n".join(lines)
 
 
+def write(root: Path) -> None:
+    """Rewrite the measured parts of docs/READING.md (the path table, every file's size) and the README's total."""
+    rows = path_table()
+    marker = "<!-- reading-path: python tests/reading_path.py -->\n"
+    doc = (root / "docs" / "READING.md").read_text(encoding="utf-8")
+    head, rest = doc.split(marker)
+    doc = head + marker + markdown(rows) + "\n<!-- end -->" + rest.split("\n<!-- end -->", 1)[1]
+    lines = doc.split("\n")
+    for i, line in enumerate(lines):
+        cells = line.split("|")
+        if len(cells) > 4 and cells[1].strip().isdigit() and "`msdn_numpy/" in cells[2]:
+            cells[3] = f" {len((root / cells[2].strip().strip('`')).read_text(encoding='utf-8').splitlines())} "
+            lines[i] = "|".join(cells)
+    (root / "docs" / "READING.md").write_text("\n".join(lines), encoding="utf-8")
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    total = f"is {sum(r[1] for r in rows)} lines of the code that runs"
+    (root / "README.md").write_text(re.sub(r"is \d+ lines of the code that runs", total, readme), encoding="utf-8")
+
+
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--write"]:
+        write(PACKAGE.parent)
     print(markdown(path_table()))
