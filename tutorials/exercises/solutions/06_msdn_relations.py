@@ -25,11 +25,11 @@ Run:  python tutorials/exercises/solutions/06_msdn_relations.py      (prints PAS
 # own convolution from exercise 3.
 #
 # Last, the block as a layer: `RelationBlock` holds one `Conv1D` and one `ReLU` per
-# kernel size and the 1x1 `readout` (MSDN's `combine`). Write its `forward`, its `backward` (each layer's
-# backward in reverse; where one tensor fed several branches, its gradients **add up**),
-# and `children()`: a layer that holds sub-layers must list them all, or `gradcheck`
-# and the optimisers would never see their parameters. The check runs `gradcheck` on the
-# whole block.
+# kernel size and the 1x1 `readout` (MSDN's `combine`). Write its `forward`, its
+# `backward` (each layer's backward in reverse; where one tensor fed several branches,
+# its gradients **add up**), and `children()`: a layer that holds sub-layers must list
+# them all, or `gradcheck` and the optimisers would never see their parameters. The
+# check runs `gradcheck` on the whole block.
 
 # %%
 import numpy as np
