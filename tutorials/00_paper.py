@@ -77,9 +77,9 @@ print("labels, in the file's order:", ", ".join(f"{j} {name}" for j, name in enu
 #   the convolution's order goes back to the dataset's order as `s[..., inverse]`.
 #
 # The model's input and output are in the dataset's order (its logits line up with `Y`);
-# only the relation block (`convs`, `combine`) works in the convolution's order. Forward, `s[:, 0, inverse]`
-# brings its output back; backward, `dlogits[:, perm]` takes the gradient into the
-# convolution's order. Tutorial 4 uses the same two expressions.
+# only the relation block (`convs`, `combine`) works in the convolution's order. Forward,
+# `s[:, 0, inverse]` brings its output back; backward, `dlogits[:, perm]` takes the
+# gradient into the convolution's order. Tutorial 4 uses the same two expressions.
 
 # %%
 perm, _ = label_order(train.Y, DEFAULT_LABEL_ORDER)  # as train_model computes it (seed 0)
@@ -109,9 +109,9 @@ print("parameters by part:", ", ".join(f"{k} {v:,}" for k, v in model.parameter_
 # ## One batch, every intermediate shape
 #
 # We take a batch of `N = 4` examples and call each stage of the model by hand: the same
-# calls `MSDN.forward` makes (see `msdn_numpy/models/msdn.py`). The features are standardised
-# as the recipe does it: split off the validation rows first, then fit the standardiser on
-# the rest (tutorial 9). `model.convs` *is* the readable block, one branch
+# calls `MSDN.forward` makes (see `msdn_numpy/models/msdn.py`). The features are
+# standardised as the recipe does it: split off the validation rows first, then fit the
+# standardiser on the rest (tutorial 9). `model.convs` *is* the readable block, one branch
 # `Sequential(Conv1D_k, ReLU)` per kernel size, so we run its branches one by one.
 # `TrainConfig(fast=True)` (or `msdn train --fast`) swaps in a fast twin,
 # `MultiScaleConv1D`, that computes every kernel size from one shared im2col matrix; it

@@ -7,20 +7,20 @@ Run:  python tutorials/04_build_msdn.py [--data-dir DIR] [--figures DIR] [--smok
 # # 4. Building MSDN layer by layer
 #
 #     x (N, D) -> encoder -> h (N, E) -> head: g = h W_g + b_g                      (N, L)      dataset order
-#                         -> embedding: Z = tanh(reshape((h A + a) B + c))          (N, d, L)   convolution order
+#                         -> embed: Z = tanh(reshape((h A + a) B + c))              (N, d, L)   convolution order
 #                         -> convs: F = concat_k ReLU(Conv1D_k(Z))                  (N, |K| C, L)
 #                         -> combine: s = Conv1D_1(F), starts at zero               (N, 1, L)
 #     logits = g + s[:, 0, inverse]                                                 (N, L)      dataset order
 #
-# `convs` and `combine` together are the relation block.
-# Every piece is a `msdn_numpy` layer with a `forward` that caches and a `backward` that
-# returns `dx` and fills `grads`. `perm` and `inverse` are the label order of tutorial 0:
-# `Z[:, :, p]` is label `perm[p]`, and `inverse = argsort(perm)` brings an array in the
-# convolution's order back to the dataset's order. This script looks at what each kernel
-# size can see, runs the convolutions branch by branch (and checks the fast twin that
-# `fast=True` swaps in), runs forward and backward through the whole model by hand, shows
-# what the zero-initialised `combine` does to the first gradients, checks everything with finite differences, and counts
-# parameters against the RNN baseline.
+# `convs` and `combine` together are the relation block. Every piece is a `msdn_numpy`
+# layer with a `forward` that caches and a `backward` that returns `dx` and fills
+# `grads`. `perm` and `inverse` are the label order of tutorial 0: `Z[:, :, p]` is label
+# `perm[p]`, and `inverse = argsort(perm)` brings an array in the convolution's order
+# back to the dataset's order. This script looks at what each kernel size can see, runs
+# the convolutions branch by branch (and checks the fast twin that `fast=True` swaps
+# in), runs forward and backward through the whole model by hand, shows what the
+# zero-initialised `combine` does to the first gradients, checks everything with finite
+# differences, and counts parameters against the RNN baseline.
 
 # %%
 import common

@@ -59,13 +59,13 @@ for kind, name in (("msdn", "MSDN"), ("br", "BRMLP")):
 # and the dotted line mark the selected epoch of each model (named in the legend); each
 # run ends 30 epochs after it (the patience).
 #
-# What the full run shows on emotions: the training loss keeps falling. MSDN's validation
-# loss is lowest at epoch 15 (0.3976) and rises after it (0.4963 at epoch 51, where
-# training stops), the model becoming over-confident; its validation micro-F1 peaks at
-# epoch 21, which is the epoch kept. BR-MLP learns more slowly: its validation micro-F1 peaks at epoch 29, its
-# validation loss is lowest at epoch 35, and it stops at epoch 59. Selection on validation
-# micro-F1 keeps an epoch a little after MSDN's lowest validation loss; tutorial 9 compares
-# the two rules.
+# What the full run shows on emotions: the training loss keeps falling. MSDN's
+# validation loss is lowest at epoch 15 (0.3976) and rises after it (0.4963 at epoch 51,
+# where training stops), the model becoming over-confident; its validation micro-F1
+# peaks at epoch 21, which is the epoch kept. BR-MLP learns more slowly: its validation
+# micro-F1 peaks at epoch 29, its validation loss is lowest at epoch 35, and it stops at
+# epoch 59. Selection on validation micro-F1 keeps an epoch a little after MSDN's lowest
+# validation loss; tutorial 9 compares the two rules.
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(15, 5.5), layout="constrained")

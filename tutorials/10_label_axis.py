@@ -21,12 +21,14 @@ Run:  python tutorials/10_label_axis.py [--dataset NAME] [--data-dir DIR] [--fig
 #   including that of labels far away in the order, so a kernel of size 1 can compute what
 #   a kernel of size 5 can, and the order carries no information. The block is a second
 #   nonlinear layer shared by the labels.
-# * `"label"`: `Z[:, :, j] = tanh(u_j g_j + e_j)`, a d-dim code of label j's **own** head
-#   score `g_j` alone (`msdn_numpy.nn.score_embedding.ScoreEmbedding`). Now a kernel of
-#   size k can only relate labels at most k-1 positions apart (`tests/test_score_embedding.py`
-#   checks this receptive field), and the order is what decides who is a neighbour.
+# * `"label"`: `Z[:, :, j] = tanh(u_j g_j + e_j)`, a d-dim code of label j's **own**
+#   head score `g_j` alone (`msdn_numpy.nn.score_embedding.ScoreEmbedding`). Now a
+#   kernel of size k can only relate labels at most k-1 positions apart
+#   (`tests/test_score_embedding.py` checks this receptive field), and the order is what
+#   decides who is a neighbour.
 #
-# Both start as BR-MLP (`combine`, the relation block's last layer, is zero at initialisation).
+# Both start as BR-MLP (`combine`, the relation block's last layer, is zero at
+# initialisation).
 
 # %%
 import common
