@@ -2,8 +2,9 @@
 
 * README.md's excerpt of the main job's output (``msdn train``, about 3 s): every line, the
   timings aside, in the run's order;
-* tutorials/README.md on the fused relation block against its branches: the differences
-  tutorials 0 and 4 print in a full run (about 2 s each), not "exactly";
+* tutorials/README.md on MSDN's ``convs`` and its fast twin: what tutorials 0 and 4 print in a
+  full run (about 2 s each): ``convs`` is its readable branches, bit for bit; the fast twin
+  gives the same numbers to rounding, with the largest differences printed, not "exactly";
 * the bar labels of figure ``08_bptt_gradients.png``: read from the figure the tutorial
   draws (smoke mode), against the bars' heights.
 """
@@ -65,21 +66,26 @@ def _bullet(readme: str, n: int) -> str:
     return re.search(rf"^- \*\*{n}\*\*.*?(?=^- \*\*|\Z)", readme, flags=re.S | re.M).group(0)
 
 
-def test_tutorials_readme_states_the_fused_block_differences_printed(tmp_path) -> None:
+def test_tutorials_readme_states_the_readable_and_fast_forms_as_printed(tmp_path) -> None:
     with ThreadPoolExecutor(max_workers=2) as pool:
         out0, out4 = pool.map(lambda s: _full_run(s, tmp_path / s), ["00_paper.py", "04_build_msdn.py"])
     readme = (TUTORIALS / "README.md").read_text()
     text0, text4 = (" ".join(_bullet(readme, n).split()) for n in (0, 4))
-    (diff0,) = re.findall(
-        r"the fused layer \(one im2col, one product\) gives the same F: largest difference (\S+)", out0
-    )
-    (forward,) = re.findall(r"largest \|fused - branches\| (\S+)", out4)
+    # the model's convs is the readable branches: the tutorials check it bit for bit ...
+    assert "model.convs.forward(Z) == its branches concatenated: True" in out0
+    assert "model.convs: forward == the branches concatenated, backward == the sum of the branches' dZ: True" in out4
+    assert "`model.convs` is its readable branches, bit for bit" in text0, text0
+    assert "`model.convs` is its readable branches, bit for bit, forward and backward" in text4, text4
+    # ... and the fast twin gives the same numbers to rounding, as large as printed
+    (diff0,) = re.findall(r"the fast twin MultiScaleConv1D \(fast=True\) gives F to rounding: largest difference (\S+)",
+                          out0)  # fmt: skip
+    (forward,) = re.findall(r"largest \|fast - readable\| (\S+)", out4)
     (dZ, dW) = re.search(r"backward: dZ (\S+), dW_k and db_k (\S+)", out4).groups()
     assert all(float(x) > 0 for x in (diff0, forward, dZ, dW)), "not bit for bit: the README must not say exactly"
-    assert f"to rounding, not bit for bit (largest difference {diff0})" in text0, text0
-    assert f"forward {forward}, backward {dZ} (dZ) and {dW} (dW_k, db_k)" in text4, text4
+    assert f"the fast twin gives the same F to rounding, not bit for bit (largest difference {diff0})" in text0, text0
+    assert f"the fast twin to rounding: forward {forward}, backward {dZ} (dZ) and {dW} (dW_k, db_k)" in text4, text4
     for text in (text0, text4):
-        assert not re.search(r"fused[^.;]*exactly", text), text
+        assert not re.search(r"fast[^.;]*exactly", text), text
 
 
 CAPTURE = """

@@ -41,6 +41,8 @@ Run:  python tutorials/00_paper.py [--data-dir DIR] [--figures DIR] [--smoke]
 # a kernel of size `k` mixes each label with its `k - 1` neighbours, label relations at
 # one *scale*; several kernel sizes side by side give several scales. The convolution
 # weights are shared by all label positions, so this relation block is tiny next to an LSTM.
+# In the code the block is two stages: `convs`, the convolutions (each followed by a ReLU),
+# and `combine`, a 1x1 convolution that turns their channels into one score per label.
 
 # %%
 import common
@@ -50,6 +52,7 @@ from msdn_numpy import BRMLP, MSDN
 from msdn_numpy.dataio.label_orders import label_order
 from msdn_numpy.dataio.preprocessing import Standardizer, train_val_split
 from msdn_numpy.models import DEFAULT_DROPOUT, DEFAULT_LABEL_ORDER
+from msdn_numpy.nn.fast import MultiScaleConv1D
 from msdn_numpy.nn.losses import sigmoid
 from msdn_numpy.tools import plots
 
@@ -74,9 +77,9 @@ print("labels, in the file's order:", ", ".join(f"{j} {name}" for j, name in enu
 #   the convolution's order goes back to the dataset's order as `s[..., inverse]`.
 #
 # The model's input and output are in the dataset's order (its logits line up with `Y`);
-# only the relation block works in the convolution's order. Forward, `s[:, 0, inverse]`
-# brings its output back; backward, `dlogits[:, perm]` takes the gradient into the
-# convolution's order. Tutorial 4 uses the same two expressions.
+# only the relation block (`convs`, `combine`) works in the convolution's order. Forward,
+# `s[:, 0, inverse]` brings its output back; backward, `dlogits[:, perm]` takes the
+# gradient into the convolution's order. Tutorial 4 uses the same two expressions.
 
 # %%
 perm, _ = label_order(train.Y, DEFAULT_LABEL_ORDER)  # as train_model computes it (seed 0)
@@ -91,10 +94,11 @@ assert np.array_equal(perm[inverse], np.arange(train.n_labels)) and np.array_equ
 # %% [markdown]
 # ## The model with the package defaults
 #
-# `describe()` lists every layer with its output shape and parameter count. The relation
-# block is one fused layer (`MultiScaleConv1D`: every kernel size in one im2col and one
-# matrix product); the rows under it are its parameters, one weight and one bias per
-# kernel size.
+# `describe()` lists every layer with its output shape and parameter count, stage by stage:
+# the `encoder`, the label-wise `head`, the label embedding `embed`, then the relation
+# block: `convs`, one 'same'-padded `Conv1D` + ReLU per kernel size, their outputs
+# concatenated on the channel axis, and `combine`, the 1x1 convolution to one score per
+# label. `parameter_split()` sums the parameters of each stage.
 
 # %%
 model = MSDN(train.n_features, train.n_labels, label_perm=perm.tolist(), label_order=DEFAULT_LABEL_ORDER)
@@ -105,14 +109,19 @@ print("parameters by part:", ", ".join(f"{k} {v:,}" for k, v in model.parameter_
 # ## One batch, every intermediate shape
 #
 # We take a batch of `N = 4` examples and call each stage of the model by hand: the same
-# calls `MSDN.forward` makes (see `msdn_numpy/models.py`). The features are standardised
-# as the recipe does it: split off the validation rows first, then fit the standardiser on
-# the rest (tutorial 9).
+# calls `MSDN.forward` makes (see `msdn_numpy/models/msdn.py`). The features are
+# standardised as the recipe does it: split off the validation rows first, then fit the
+# standardiser on the rest (tutorial 9). `model.convs` *is* the readable block, one branch
+# `Sequential(Conv1D_k, ReLU)` per kernel size, so we run its branches one by one.
+# `TrainConfig(fast=True)` (or `msdn train --fast`) swaps in a fast twin,
+# `MultiScaleConv1D`, that computes every kernel size from one shared im2col matrix; it
+# holds the same branches and gives the same `F` to float rounding (tutorial 4).
 
 # %%
 fit_part, _ = train_val_split(train, val_fraction=0.2, seed=0)
 X = Standardizer().fit(fit_part.X).transform(fit_part.X)[:4]
-E, d, r, c, K = model.hidden, model.embed_dim, model.rank, model.channels, model.kernel_sizes
+opts = model.options  # the model's options (msdn_numpy.models.config.MSDNConfig)
+E, d, r, c, K = opts.hidden, opts.embed_dim, opts.rank, opts.channels, opts.kernel_sizes
 model.eval()  # dropout off, so that our calls and model.forward see the same h
 
 
@@ -124,29 +133,30 @@ show("x", X, "(N, D) standardised features")
 h = model.encoder.forward(X)
 show("h = Dropout(ReLU(x W1 + b1))", h, f"(N, E) encoder, E = {E} (dropout {DEFAULT_DROPOUT} in training only)")
 g = model.head.forward(h)
-show("g = h W_g + b_g", g, "(N, L) label-wise head: BR-MLP's read-out, dataset order")
+show("g = h W_g + b_g", g, "(N, L) label-wise head (BR-MLP's head), dataset order")
 bottleneck = model.embed.layers[0].forward(h)
 show("h A + a", bottleneck, f"(N, r) the rank-r bottleneck, r = {r}")
 flat = model.embed.layers[1].forward(bottleneck)
 show("(h A + a) B + c", flat, "(N, d*L) all label embeddings at once")
 Z = model.embed.layers[3].forward(model.embed.layers[2].forward(flat))
 show("Z = tanh(reshape(...))", Z, f"(N, d, L) d = {d}; Z[:, :, p] is label perm[p], in (-1, 1)")
-fused = model.relations.layers[0]  # MultiScaleConv1D: all kernel sizes from one shared im2col matrix
-branches = fused.to_branches()  # the readable version: one Conv1D per kernel size, the same weights
 maps = []
-for k, conv in zip(K, branches):
-    F_k = np.maximum(conv.forward(Z), 0)
+for k, branch in zip(K, model.convs.branches):  # branch = Sequential(Conv1D_k, ReLU)
+    F_k = branch.forward(Z)
     maps.append(F_k)
+    conv = branch.layers[0]
     pads = (conv.pad_left, conv.pad_right)
     show(f"F_{k} = ReLU(Conv1D_{k}(Z))", F_k, f"(N, C, L) C = {c}; kernel {k}, pad (left, right) = {pads}")
 F = np.concatenate(maps, axis=1)
 show("F = concat_k F_k", F, "(N, |K| C, L) all scales stacked on the channel axis")
-F_fused = model.relations.forward(Z)
-print(f"{'':<30s} the fused layer (one im2col, one product) gives the same F: largest difference "
-      f"{np.abs(F - F_fused).max():.1e}")  # fmt: skip
-assert np.allclose(F, F_fused)
-s = model.readout.forward(F)
-show("s = Conv1D_1(F)", s, "(N, 1, L) one shared 1x1 read-out, convolution order")
+same_F = np.array_equal(F, model.convs.forward(Z))
+print(f"{'':<30s} model.convs.forward(Z) == its branches concatenated: {same_F}")
+assert same_F
+fast = MultiScaleConv1D.of(model.convs)  # the fast twin that fast=True swaps in: one im2col for every k
+print(f"{'':<30s} the fast twin {type(fast).__name__} (fast=True) gives F to rounding: largest difference "
+      f"{np.abs(fast.forward(Z) - F).max():.1e}")  # fmt: skip
+s = model.combine.forward(F)
+show("s = Conv1D_1(F)", s, "(N, 1, L) combine: one 1x1 convolution shared by all labels")
 logits = g + s[:, 0, inverse]
 show("logits = g + s[:, 0, inverse]", logits, "(N, L) head + relation block, back in the dataset's order")
 P = sigmoid(logits)
@@ -158,9 +168,9 @@ assert same
 # %% [markdown]
 # ## At initialisation, MSDN *is* BR-MLP
 #
-# The read-out of the relation block starts at zero (weights and bias), so `s = 0` and
-# `logits = g`: the relation block is an exact no-op at first. The encoder and the head are
-# drawn from the seed exactly as `BRMLP` draws its encoder and read-out, so MSDN with seed
+# `combine`, the last layer of the relation block, starts at zero (weights and bias), so
+# `s = 0` and `logits = g`: the relation block is an exact no-op at first. The encoder and
+# the head are drawn from the seed exactly as `BRMLP` draws its own, so MSDN with seed
 # `s` starts as the same function as BR-MLP with seed `s`. Training can then only move
 # MSDN away from BR-MLP where the convolutions over neighbouring labels help the training
 # loss. Whether that helps on *test* data is a measurement (tutorials 6 and 7).
@@ -200,8 +210,8 @@ x0 = trained.standardizer.transform(test.X[pick : pick + 1])
 h0 = net.encoder.forward(x0)
 g0 = net.head.forward(h0)[0]  # dataset order
 Z0 = net.embed.forward(h0)  # (1, d, L), convolution order
-F0 = net.relations.forward(Z0)  # (1, |K| C, L): the scales' channel blocks, in the order of K
-s0 = net.readout.forward(F0)[0, 0]  # convolution order
+F0 = net.convs.forward(Z0)  # (1, |K| C, L): the scales' channel blocks, in the order of K
+s0 = net.combine.forward(F0)[0, 0]  # convolution order
 p0 = trained.predict_proba(test.X[pick : pick + 1])[0]  # dataset order
 assert np.allclose(sigmoid(g0 + s0[inverse]), p0)
 threshold = trained.thresholds[0]
@@ -267,11 +277,11 @@ plots.save(fig, args.figures, "00_one_example.png")
 # %% [markdown]
 # What the full run shows (emotions, seed 0): the example picked by the rule is test
 # example 0 (relaxing-calm, quiet-still, sad-lonely), and its predicted set at the tuned
-# threshold 0.40 is exactly right. That makes it one of the easier examples: only 67 of
+# threshold 0.40 is exactly right. That makes it one of the easier examples: only 68 of
 # the 202 test label sets are exactly right. Its three absent labels sit side by side at
 # one end of the convolution axis, and the relation block pushes all three further down
-# than the head alone does (s from -1.8 to -3.0); on the three true labels it changes
-# little (|s| about 0.15 at most). One example shows what the block *does*, not whether it
+# than the head alone does (s from -1.83 to -2.98); on the three true labels it changes
+# little (|s| at most 0.16). One example shows what the block *does*, not whether it
 # helps: tutorials 6 and 7 measure that, over seeds.
 
 # %% [markdown]
@@ -292,10 +302,10 @@ choices = [
     ("how each label gets a vector to convolve",
      f"the encoder output h through a rank-{r} bottleneck to d*L values, reshaped to (d, L) = ({d}, L), then tanh",
      f"the bottleneck makes the embedding's size grow as r*d*L, not E*d*L: on CAL500 (174 labels) "
-     f"{big['label embedding']:,} parameters instead of {E * d * 174:,} for the direct E -> d*L layer; "
+     f"{big['embed']:,} parameters instead of {E * d * 174:,} for the direct E -> d*L layer; "
      "tanh did as well or better on dev"),
-    ("whether the relation block is the whole read-out",
-     "a label-wise linear head g beside it, logits = g + s, with the block's 1x1 read-out initialised at zero",
+    ("whether the relation block alone gives the logits",
+     "a label-wise linear head g beside it, logits = g + s, with the block's 1x1 combine initialised at zero",
      "MSDN then starts as BR-MLP exactly and the block learns a correction; without the head, MSDN fell far "
      "below BR-MLP on small data with rare labels (on a held-out sparse text set, example-F1 0.456 vs 0.645)"),
     ("the widths and the kernel sizes",
@@ -306,7 +316,7 @@ choices = [
      "left (k-1)//2, right k//2 (PyTorch's split)",
      "output position j then stays as centred on label j as possible (tutorial 4)"),
     ("how the feature maps become one score per label",
-     "ReLU, then one 1x1 convolution shared by all label positions",
+     "ReLU, then one 1x1 convolution shared by all label positions (combine)",
      f"it reads every label the same way, with |K| C + 1 = {len(K) * c + 1} parameters whatever L is"),
     ("the label order along the convolution axis",
      f"'{DEFAULT_LABEL_ORDER}' (spectral seriation of the co-occurrence graph); given / frequency / random "

@@ -1,5 +1,5 @@
 """Tutorial 3 — Conv1D from scratch: loops, im2col, one matrix product, the backward pass, gradcheck, timings,
-several kernel sizes on one im2col matrix.
+several kernel sizes side by side.
 
 Run:  python tutorials/03_conv1d.py [--figures DIR] [--smoke]
 """
@@ -23,8 +23,10 @@ import common
 import matplotlib.pyplot as plt
 import numpy as np
 
-from msdn_numpy import Conv1D, Conv1DNaive, MultiScaleConv1D, Parallel, gradcheck
-from msdn_numpy.nn.conv import col2im, conv1d_naive_backward, conv1d_naive_forward, im2col, pad1d, resolve_padding
+from msdn_numpy import Conv1D, Conv1DNaive, Parallel, ReLU, Sequential, gradcheck
+from msdn_numpy.nn.conv import col2im, im2col, pad1d, resolve_padding
+from msdn_numpy.nn.conv_naive import conv1d_naive_backward, conv1d_naive_forward
+from msdn_numpy.nn.fast import MultiScaleConv1D
 from msdn_numpy.tools import plots
 
 args = common.setup(__doc__)
@@ -222,25 +224,27 @@ ax.grid(axis="x", alpha=0.3, which="both")
 plots.save(fig, args.figures, "03_timings.png")
 
 # %% [markdown]
-# ## 6. Several kernel sizes at once: one shared im2col matrix, two ways to multiply
+# ## 6. Several kernel sizes side by side
 #
-# MSDN runs kernels of sizes 1, 3 and 5 side by side. `MultiScaleConv1D` builds the im2col
-# matrix of the widest window once; every kernel's taps are a block of its rows. Then
-# either **one product** with every `W_k` padded by zeros to the widest window (one BLAS
-# call, but 40% of the multiply-adds hit zeros), or **one product per kernel** on its own
-# rows (no zeros, three calls). `path="auto"` picks per batch by a measured rule: one
-# product while the calls cost more than the zeros (short label axes), per kernel after.
+# MSDN runs kernels of sizes 1, 3 and 5 side by side on the same input, each followed by a
+# ReLU, and concatenates their outputs on the channel axis. This is how MSDN builds its
+# `convs`: one `Sequential(Conv1D_k, ReLU)` branch per kernel size in a `Parallel`, each
+# branch with its own im2col matrix.
+#
+# `TrainConfig(fast=True)` (or `msdn train --fast`) swaps in a fast twin,
+# `msdn_numpy.nn.fast.MultiScaleConv1D`: it builds the im2col matrix of the widest window
+# once and takes every kernel's taps from it. It holds the same branches (the same
+# weights) and computes the same function to float rounding; tutorial 4 checks its
+# backward pass too.
 
 # %%
 Nm, Lm = (4, 6) if args.smoke else (32, 14)
 zm = rng.standard_normal((Nm, 8, Lm))
-layers = {p: MultiScaleConv1D(8, 32, (1, 3, 5), path=p, rng=5) for p in ("one-product", "per-kernel")}
-branches = Parallel(layers["one-product"].to_branches(), axis=1)  # the readable version, same weights
-for p, layer in layers.items():
-    same = np.allclose(layer.forward(zm), branches.forward(zm), rtol=0, atol=1e-12)
-    print(f"path={p:<12s} equals the separate branches: {same}")
-    assert same
-auto = MultiScaleConv1D(8, 32, (1, 3, 5))
-for L_ in (14, 53, 174):
-    chosen = "one product" if auto.one_product(32, L_) else "one product per kernel"
-    print(f"batch 32, L = {L_:>3d}: path='auto' takes {chosen}")
+gen = np.random.default_rng(5)
+block = Parallel([Sequential(Conv1D(8, 32, k, padding="same", rng=gen), ReLU()) for k in (1, 3, 5)], axis=1)
+F = block.forward(zm)
+by_branch = np.concatenate([np.maximum(b.layers[0].forward(zm), 0) for b in block.branches], axis=1)
+print(f"z {zm.shape} -> block -> F {F.shape}; F == concat_k ReLU(Conv1D_k(z)): {np.array_equal(F, by_branch)}")
+assert np.array_equal(F, by_branch)
+fast = MultiScaleConv1D.of(block)
+print(f"the fast twin {fast!r}: largest |fast - readable| {np.abs(fast.forward(zm) - F).max():.1e}")

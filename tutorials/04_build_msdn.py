@@ -7,19 +7,20 @@ Run:  python tutorials/04_build_msdn.py [--data-dir DIR] [--figures DIR] [--smok
 # # 4. Building MSDN layer by layer
 #
 #     x (N, D) -> encoder -> h (N, E) -> head: g = h W_g + b_g                      (N, L)      dataset order
-#                         -> embedding: Z = tanh(reshape((h A + a) B + c))          (N, d, L)   convolution order
-#                         -> relation block: F = ReLU(concat_k Conv1D_k(Z))         (N, |K| C, L)
-#                         -> read-out: s = Conv1D_1(F), starts at zero              (N, 1, L)
+#                         -> embed: Z = tanh(reshape((h A + a) B + c))              (N, d, L)   convolution order
+#                         -> convs: F = concat_k ReLU(Conv1D_k(Z))                  (N, |K| C, L)
+#                         -> combine: s = Conv1D_1(F), starts at zero               (N, 1, L)
 #     logits = g + s[:, 0, inverse]                                                 (N, L)      dataset order
 #
-# Every piece is a `msdn_numpy` layer with a `forward` that caches and a `backward` that
-# returns `dx` and fills `grads`. `perm` and `inverse` are the label order of tutorial 0:
-# `Z[:, :, p]` is label `perm[p]`, and `inverse = argsort(perm)` brings an array in the
-# convolution's order back to the dataset's order. This script looks at what each kernel
-# size can see, opens the fused relation block into its readable branches, runs forward
-# and backward through the whole model by hand, shows what the zero-initialised read-out
-# does to the first gradients, checks everything with finite differences, and counts
-# parameters against the RNN baseline.
+# `convs` and `combine` together are the relation block. Every piece is a `msdn_numpy`
+# layer with a `forward` that caches and a `backward` that returns `dx` and fills
+# `grads`. `perm` and `inverse` are the label order of tutorial 0: `Z[:, :, p]` is label
+# `perm[p]`, and `inverse = argsort(perm)` brings an array in the convolution's order
+# back to the dataset's order. This script looks at what each kernel size can see, runs
+# the convolutions branch by branch (and checks the fast twin that `fast=True` swaps
+# in), runs forward and backward through the whole model by hand, shows what the
+# zero-initialised `combine` does to the first gradients, checks everything with finite
+# differences, and counts parameters against the RNN baseline.
 
 # %%
 import common
@@ -30,6 +31,7 @@ from msdn_numpy import BRMLP, MSDN, Adam, BCEWithLogits, Conv1D, RethinkRNN, gra
 from msdn_numpy.dataio.label_orders import label_order
 from msdn_numpy.dataio.preprocessing import Standardizer, train_val_split
 from msdn_numpy.models import DEFAULT_LABEL_ORDER
+from msdn_numpy.nn.fast import MultiScaleConv1D
 from msdn_numpy.tools import plots
 
 args = common.setup(__doc__)
@@ -83,16 +85,19 @@ plots.save(fig, args.figures, "04_receptive_fields.png")
 # small neighbourhood.
 
 # %% [markdown]
-# ## 2. The relation block: one fused layer, or one Conv1D per kernel size
+# ## 2. The convolutions: one Conv1D + ReLU per kernel size
 #
-# The readable relation block is one 'same'-padded `Conv1D` per kernel size, all applied
-# to `Z`, their outputs concatenated on the channel axis. MSDN computes the same thing
-# with `nn.multiscale.MultiScaleConv1D`: pad once for the widest kernel, one im2col, one matrix
-# product with every kernel's weights placed side by side (faster on short label axes;
-# tutorial 3 and docs/PERFORMANCE.md). `to_branches()` gives the readable version with the
-# same weights. Forward and backward must agree, including the input gradient, which the
-# fused layer gets from one product and the branches get as a *sum* (`Z` fed every branch:
-# the multivariate chain rule).
+# `model.convs` is one 'same'-padded `Conv1D` + ReLU per kernel size,
+# `Parallel([Sequential(Conv1D(d, C, k, padding="same"), ReLU()) for k in K], axis=1)`: every
+# branch is applied to `Z` and their outputs are concatenated on the channel axis.
+# Backward, `Parallel` splits the upstream gradient into the branches' channel blocks and
+# *sums* the branches' input gradients (`Z` fed every branch: the multivariate chain rule).
+#
+# `TrainConfig(fast=True)` (or `msdn train --fast`) swaps in a fast twin,
+# `msdn_numpy.nn.fast.MultiScaleConv1D`: pad once for the widest kernel, one im2col shared
+# by every kernel size (tutorial 3; docs/PERFORMANCE.md measures what it buys). It holds the
+# same branches, so the same parameter arrays, and must give the same forward and backward
+# to float rounding.
 
 # %%
 train, test = common.load("emotions", args)
@@ -100,43 +105,46 @@ perm, _ = label_order(train.Y, DEFAULT_LABEL_ORDER)  # the label order train_mod
 inverse = np.argsort(perm)
 model = MSDN(train.n_features, train.n_labels, label_perm=perm.tolist(), label_order=DEFAULT_LABEL_ORDER,
              dropout=0.0)  # no dropout: our calls and model.forward agree  # fmt: skip
-fused = model.relations.layers[0]
-branches = fused.to_branches()
-print(f"fused: {fused!r}, parameters {sorted(fused.params)}")
-print("branches:", ", ".join(repr(b) for b in branches))
-Z_demo = rng.standard_normal((5, model.embed_dim, train.n_labels))
-out_fused = fused.forward(Z_demo)
+branches = model.convs.branches
+for branch in branches:
+    print("branch:", " -> ".join(repr(layer) for layer in branch.layers))
+Z_demo = rng.standard_normal((5, model.options.embed_dim, train.n_labels))
+out = model.convs.forward(Z_demo)
 out_branches = np.concatenate([b.forward(Z_demo) for b in branches], axis=1)
-dout = rng.standard_normal(out_fused.shape)
-dZ_fused = fused.backward(dout)
+dout = rng.standard_normal(out.shape)
 blocks = np.split(dout, len(branches), axis=1)  # each branch's channel block of the upstream gradient
 dZ_branches = sum(b.backward(block) for b, block in zip(branches, blocks))
-grad_diff = max(
-    max(np.abs(fused.grads[f"W{k}"] - b.grads["W"]).max(), np.abs(fused.grads[f"b{k}"] - b.grads["b"]).max())
-    for k, b in zip(model.kernel_sizes, branches)
-)
-print(f"forward {out_fused.shape}: largest |fused - branches| {np.abs(out_fused - out_branches).max():.1e}")
-print(f"backward: dZ {np.abs(dZ_fused - dZ_branches).max():.1e}, dW_k and db_k {grad_diff:.1e}")
-assert np.allclose(out_fused, out_branches) and np.allclose(dZ_fused, dZ_branches) and grad_diff < 1e-10
+dZ = model.convs.backward(dout)
+same = np.array_equal(out, out_branches) and np.array_equal(dZ, dZ_branches)
+print(f"model.convs: forward == the branches concatenated, backward == the sum of the branches' dZ: {same}")
+assert same
+readable_grads = {name: g.copy() for name, _, g in model.convs.named_parameters()}
+fast = MultiScaleConv1D.of(model.convs)  # the same branches: its backward fills the same grads
+out_fast, dZ_fast = fast.forward(Z_demo), fast.backward(dout)
+grad_diff = max(np.abs(g - readable_grads[name]).max() for name, _, g in fast.named_parameters())
+print(f"the fast twin {fast!r}, parameters {[name for name, _, _ in fast.named_parameters()]}")
+print(f"forward {out.shape}: largest |fast - readable| {np.abs(out_fast - out).max():.1e}")
+print(f"backward: dZ {np.abs(dZ_fast - dZ).max():.1e}, dW_k and db_k {grad_diff:.1e}")
+assert np.allclose(out_fast, out) and np.allclose(dZ_fast, dZ) and grad_diff < 1e-10
 
 # %% [markdown]
 # ## 3. Forward through the whole model, stage by stage
 #
 # The features are standardised as the recipe does it (split off validation first, then
-# fit the standardiser on the rest). MSDN's read-out starts at zero (section 5); here we
+# fit the standardiser on the rest). MSDN's `combine` starts at zero (section 5); here we
 # give it random weights so that every stage below carries a non-zero gradient.
 
 # %%
 fit_part, _ = train_val_split(train, val_fraction=0.2, seed=0)
 X = Standardizer().fit(fit_part.X).transform(fit_part.X)[:8]
 Y = fit_part.Y[:8]
-model.readout.params["W"][...] = rng.standard_normal(model.readout.params["W"].shape)
+model.combine.params["W"][...] = rng.standard_normal(model.combine.params["W"].shape)
 loss_fn = BCEWithLogits()
 h = model.encoder.forward(X)
-g = model.head.forward(h)  # the label-wise head (BR-MLP's read-out), dataset order
+g = model.head.forward(h)  # the label-wise head (as BR-MLP's), dataset order
 Z = model.embed.forward(h)  # rank-r bottleneck -> d*L values -> reshape (N, d, L) -> tanh; Z[:, :, p] is label perm[p]
-F = model.relations.forward(Z)  # the fused block + ReLU: every kernel size, concatenated on the channel axis
-s = model.readout.forward(F)  # (N, 1, L), convolution order
+F = model.convs.forward(Z)  # Conv1D + ReLU per kernel size, concatenated on the channel axis
+s = model.combine.forward(F)  # (N, 1, L), convolution order
 logits = g + s[:, 0, inverse]  # back to the dataset's order, added to the head
 loss = loss_fn.forward(logits, Y)
 for name, a in (("X", X), ("h", h), ("g", g), ("Z", Z), ("F", F), ("s", s), ("logits", logits)):
@@ -159,8 +167,8 @@ assert np.array_equal(logits, model.forward(X))
 # %%
 dlogits = loss_fn.backward()
 ds = dlogits[:, None, perm]  # (N, 1, L) in the convolution's order
-dF = model.readout.backward(ds)
-dZ = model.relations.backward(dF)
+dF = model.combine.backward(ds)
+dZ = model.convs.backward(dF)
 dh = model.head.backward(dlogits) + model.embed.backward(dZ)  # h fed both: the two gradients add up
 dX = model.encoder.backward(dh)
 for name, a in (("dlogits", dlogits), ("ds", ds), ("dF", dF), ("dZ", dZ), ("dh", dh), ("dX", dX)):
@@ -176,14 +184,14 @@ for name, p, g in model.named_parameters():
     print(f"  {name:<22s} param {str(p.shape):<12s} grad {str(g.shape):<12s} |grad| max {np.abs(g).max():.2e}")
 
 # %% [markdown]
-# ## 5. The zero-initialised read-out: MSDN starts as BR-MLP
+# ## 5. The zero-initialised `combine`: MSDN starts as BR-MLP
 #
-# A fresh MSDN has its read-out at zero, so `s = 0` and `logits = g`: the same function as
+# A fresh MSDN has its `combine` at zero, so `s = 0` and `logits = g`: the same function as
 # BR-MLP with the same seed (its encoder and head are drawn exactly as BR-MLP's). What does
-# that do to learning? The read-out's own gradient is `dW = sum ds * F`, not zero; but the
-# gradient it passes back, `dF = W^T ds`, is zero, so at the first step the convolutions
-# and the label embedding get **no** gradient at all. After the first Adam step the
-# read-out is no longer zero, and the gradient reaches the whole block.
+# that do to learning? The gradient of `combine`'s own weights is `dW = sum ds * F`, not
+# zero; but the gradient it passes back, `dF = W^T ds`, is zero, so at the first step
+# `convs` and the label embedding get **no** gradient at all. After the first Adam step
+# `combine` is no longer zero, and the gradient reaches the whole block.
 
 # %%
 fresh = MSDN(train.n_features, train.n_labels, label_perm=perm.tolist(), label_order=DEFAULT_LABEL_ORDER)
@@ -209,7 +217,7 @@ for step in (1, 2):
     print(f"step {step}: gradient norm by part: "
           + ", ".join(f"{part} {v:.2e}" for part, v in gradient_norms(fresh).items()))  # fmt: skip
     if step == 1:
-        assert gradient_norms(fresh)["relations"] == 0 and gradient_norms(fresh)["embed"] == 0
+        assert gradient_norms(fresh)["convs"] == 0 and gradient_norms(fresh)["embed"] == 0
     opt.step()
 
 # %% [markdown]
@@ -218,7 +226,7 @@ for step in (1, 2):
 # Finite differences through every layer at once, on a tiny float64 model (every
 # parameter is perturbed, so the model must be small). We switch on everything that
 # could go wrong: dropout (gradcheck replays the same mask), an even kernel, circular
-# padding, a non-identity label order, and a non-zero read-out (at zero, the block's
+# padding, a non-identity label order, and a non-zero `combine` (at zero, the block's
 # gradients would be zero and checked trivially). The same for the two baselines.
 
 # %%
@@ -230,8 +238,8 @@ tiny = {
     "BRMLP": BRMLP(D_t, L_t, hidden=6, dropout=0.3, seed=1),
     "RethinkRNN": RethinkRNN(D_t, L_t, hidden=4, steps=3, seed=1),
 }  # fmt: skip
-tiny["MSDN"].readout.params["W"][...] = rng.standard_normal((1, 6, 1))
-tiny["MSDN"].readout.params["b"][...] = 0.3
+tiny["MSDN"].combine.params["W"][...] = rng.standard_normal((1, 6, 1))
+tiny["MSDN"].combine.params["b"][...] = 0.3
 for name, net in tiny.items():
     result = gradcheck(net, Xt)
     print(f"{name:>10s}: {net.num_parameters():4d} parameters, {len(result)} tensors checked, "
@@ -246,7 +254,7 @@ assert errors["x"] < 1e-7
 #
 # Where the parameters are, for each model at the size of the real benchmarks (no data
 # needed: only `D` and `L`). MSDN's convolutions are shared across label positions, so
-# its relation block does not grow with `L`; its label-wise head (`E L + L`) and its label
+# its relation block (`convs`, `combine`) does not grow with `L`; its label-wise head (`E L + L`) and its label
 # embedding (`E r + r + r d L + d L`, through the rank-r bottleneck) do. The RNN's LSTM
 # alone has `4 (128*128 + 128*128 + 128) = 131,584` parameters, whatever `L` is. The paper
 # claims a "drastically smaller" model; the last column says how much smaller ours is.
@@ -263,11 +271,12 @@ for ds_name, (D, L) in shapes.items():
 
 
 # %% [markdown]
-# MSDN has 7% of the RNN's parameters on emotions, 9% on yeast, 29% on enron and 26% on
-# CAL500 (the ratios above do not depend on any training run). Where its size goes
-# depends on the data: on enron (1001 features) most of MSDN is the encoder (64,128 of
-# 78,318); on CAL500 (174 labels) the label embedding and the head. The relation block is
-# the same 2,497 parameters everywhere. The figure shows how each model grows with `L`.
+# MSDN has 0.066 of the RNN's parameters on emotions, 0.089 on yeast, 0.294 on enron and
+# 0.264 on CAL500 (the ratios above do not depend on any training run). Where its size
+# goes depends on the data: on enron (1001 features) most of MSDN is the encoder (64,128
+# of 78,318); on CAL500 (174 labels) the label embedding and the head. The relation block
+# is the same everywhere: `convs` 2,400 and `combine` 97 parameters. The figure shows how
+# each model grows with `L`.
 
 # %%
 Ls = np.array([2, 5, 10, 20, 50, 100, 200])
@@ -295,8 +304,7 @@ for part, ns in parts.items():
 axes[1].set_xlabel("number of labels L")
 axes[1].set_ylabel("trainable parameters")
 axes[1].set_title(
-    "Where MSDN's parameters are (D = 100): the head and the\n"
-    "label embedding grow with L, the encoder and relation block do not"
+    "Where MSDN's parameters are (D = 100): head and embed\ngrow with L; encoder, convs and combine do not"
 )
 axes[1].legend()
 axes[1].grid(axis="y", alpha=0.3)

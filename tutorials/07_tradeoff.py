@@ -133,16 +133,16 @@ plots.save(fig, args.figures, "07_tradeoff.png")
 # What the full run (emotions, 10 seeds) shows:
 #
 # * **Parameters: the claim holds.** MSDN has 9,415 parameters, 0.066 of RethinkRNN's
-#   141,702 (whose LSTM alone has 131,584). It is 1.86 times BR-MLP's 5,062: the label
-#   embedding and the relation block are what it adds.
+#   141,702 (whose LSTM alone has 131,584). It is 1.860 times BR-MLP's 5,062: the label
+#   embedding (`embed`) and the relation block (`convs`, `combine`) are what it adds.
 # * **Accuracy against the RNN: a tie, not a win.** MSDN has the higher mean on every
-#   metric (example-F1 +0.0106, micro-F1 +0.0061, macro-F1 +0.0034, Hamming loss
-#   −0.0033) and is better on 5 to 7 of the 10 seeds, but no difference is clear
-#   (Wilcoxon p from 0.193 to 0.695). On emotions, MSDN matches the RNN with a fifteenth
-#   of its parameters; that it is *more accurate*, the paper's claim, is not shown.
+#   metric (example-F1 +0.0108, micro-F1 +0.0062, macro-F1 +0.0036, Hamming loss
+#   −0.0034) and is better on 6 to 7 of the 10 seeds, but no difference is clear
+#   (Wilcoxon p from 0.193 to 0.625). On emotions, MSDN matches the RNN with 0.066 of its
+#   parameters; that it is *more accurate*, the paper's claim, is not shown.
 # * **Against BR-MLP, the relation block helps, modestly.** MSDN is better on micro-F1
-#   (+0.0142, 9/10 seeds, p = 0.006), macro-F1 (+0.0159, 9/10, p = 0.027) and Hamming
-#   loss (−0.0083, 7/10, p = 0.045); on example-F1 the mean gain, +0.0203, is larger but
+#   (+0.0144, 9/10 seeds, p = 0.006), macro-F1 (+0.0161, 9/10, p = 0.027) and Hamming
+#   loss (−0.0083, 7/10, p = 0.043); on example-F1 the mean gain, +0.0205, is larger but
 #   varies more (7/10, p = 0.064), so it is not clear.
 #
 # One dataset is one dataset: run `--dataset yeast`, `enron` or `CAL500`, or `msdn

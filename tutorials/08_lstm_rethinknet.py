@@ -14,7 +14,7 @@ Run:  python tutorials/08_lstm_rethinknet.py [--data-dir DIR] [--figures DIR] [-
 #     u   = ReLU(X W_e + b_e)          (N, 128)       Dense(128, ReLU), computed once
 #     U   = repeat(u, B)               (N, B, 128)    the same input at every step
 #     H   = LSTM(U)                    (N, B, 128)    the memory
-#     out = H W_o + b_o                (N, B, L)      Dense(L) at every step: B predictions
+#     out = H W_o + b_o                (N, B, L)      head: Dense(L) at every step, B predictions
 #
 # Training compares *every* step's prediction with `Y` (the BCE averaged over the steps);
 # the prediction is the last step's. This script walks through one LSTM step, the LSTM over
@@ -157,7 +157,7 @@ rnn = RethinkRNN(train.n_features, train.n_labels, dropout=0.0, seed=0)  # no dr
 out = rnn.forward(X_batch)
 loss_fn = BCEWithLogits()
 loss_fn.forward(out, rnn.output_targets(Y_batch))
-dH_direct = rnn.readout.backward(loss_fn.backward())  # (N, B, 128): each step's own prediction
+dH_direct = rnn.head.backward(loss_fn.backward())  # (N, B, 128): each step's own prediction
 U = np.repeat(rnn.encoder.forward(X_batch)[:, None, :], rnn.steps, axis=1)
 rnn_norms = grad_norms_back(rnn.lstm, U, dH_direct)
 rnn_norms["direct"] = np.linalg.norm(dH_direct, axis=2).mean(axis=0)
@@ -189,7 +189,7 @@ plots.save(fig, args.figures, "08_bptt_gradients.png")
 # %% [markdown]
 # ## 4. RethinkRNN stage by stage
 #
-# The same calls `RethinkRNN.forward` makes (see `msdn_numpy/models.py`). `Dense(128)` sees
+# The same calls `RethinkRNN.forward` makes (see `msdn_numpy/models/rethink.py`). `Dense(128)` sees
 # the same input at every step, so it is computed once and repeated; its backward pass
 # therefore *sums* the `B` steps' gradients (a value used `B` times).
 
@@ -198,14 +198,14 @@ print(rnn.describe())
 u = rnn.encoder.forward(X_batch)
 U = np.repeat(u[:, None, :], rnn.steps, axis=1)
 Hs = rnn.lstm.forward(U)
-out_by_hand = rnn.readout.forward(Hs)
+out_by_hand = rnn.head.forward(Hs)
 targets = rnn.output_targets(Y_batch)
 stages = [
     ("X", X_batch, "(N, D) standardised features"),
     ("u = ReLU(X W_e + b_e)", u, "(N, 128) Dense(128, ReLU), once"),
     ("U = repeat(u, B)", U, "(N, B, 128) the same input at each step"),
     ("H = LSTM(U)", Hs, "(N, B, 128) one hidden state per step"),
-    ("out = H W_o + b_o", out_by_hand, "(N, B, L) one prediction per step"),
+    ("out = H W_o + b_o", out_by_hand, "(N, B, L) head: one prediction per step"),
     ("targets = repeat(Y, B)", targets, "(N, B, L) every step is compared with Y"),
     ("logits = out[:, -1]", rnn.logits_from_output(out_by_hand), "(N, L) the last step predicts"),
 ]
@@ -221,7 +221,7 @@ print(f"\nBCE of each step: {np.round(per_step, 4).tolist()}; the training loss 
 #
 # Finite differences (float64, relative error below `PASS_BAR = 1e-7`) on a small LSTM and
 # on a whole small RethinkRNN: every parameter, the encoder through the repeat, the LSTM
-# through all the steps, the read-out at every step. `gradcheck` also runs forward and
+# through all the steps, the head at every step. `gradcheck` also runs forward and
 # backward twice, so gradients that accumulate would fail.
 
 # %%

@@ -1,4 +1,4 @@
-"""Exercise 6, worked solution — MSDN's relation block: multi-scale Conv1D + ReLU, concatenation, read-out.
+"""Exercise 6, worked solution — MSDN's relation block: multi-scale Conv1D + ReLU, concatenation, 1x1 combine.
 
 Try the exercise (``tutorials/exercises/06_msdn_relations.py``) before reading this.
 Run:  python tutorials/exercises/solutions/06_msdn_relations.py      (prints PASS for every function)
@@ -9,11 +9,15 @@ Run:  python tutorials/exercises/solutions/06_msdn_relations.py      (prints PAS
 #
 # MSDN gives every label a `d`-dimensional embedding, conditioned on the example:
 # `Z (N, d, L)`, one column per label. The relation block then slides 1-D convolutions
-# along the *label* axis at several scales (kernel sizes), and reads one logit per label:
+# along the *label* axis at several scales (kernel sizes), and combines their channels
+# into one logit per label:
 #
 #     F_k    = ReLU(Conv1D_k(Z))                  (N, c, L)      'same' zero padding, one per kernel size k
 #     F      = concat over k of F_k                (N, |K| c, L)  on the channel axis, in the order of the kernel sizes
 #     logits = Conv1D_1x1(F)[:, 0, :]              (N, L)         one weight per channel, shared by all labels
+#
+# In the package these are MSDN's two stages `convs` (the first two lines) and `combine`
+# (the last); here the 1x1 convolution is `readout_forward` and the attribute `readout`.
 #
 # 'same' padding keeps the label axis at length `L`: `K - 1` zeros in all, `(K - 1) // 2` on
 # the left and the rest on the right (PyTorch's split, so an even kernel sees one more
@@ -21,11 +25,11 @@ Run:  python tutorials/exercises/solutions/06_msdn_relations.py      (prints PAS
 # own convolution from exercise 3.
 #
 # Last, the block as a layer: `RelationBlock` holds one `Conv1D` and one `ReLU` per
-# kernel size and the read-out. Write its `forward`, its `backward` (each layer's
-# backward in reverse; where one tensor fed several branches, its gradients **add up**),
-# and `children()`: a layer that holds sub-layers must list them all, or `gradcheck`
-# and the optimisers would never see their parameters. The check runs `gradcheck` on the
-# whole block.
+# kernel size and the 1x1 `readout` (MSDN's `combine`). Write its `forward`, its
+# `backward` (each layer's backward in reverse; where one tensor fed several branches,
+# its gradients **add up**), and `children()`: a layer that holds sub-layers must list
+# them all, or `gradcheck` and the optimisers would never see their parameters. The
+# check runs `gradcheck` on the whole block.
 
 # %%
 import numpy as np
@@ -63,7 +67,7 @@ def multiscale_forward(Z: np.ndarray, Ws: list[np.ndarray], bs: list[np.ndarray]
 
 # %%
 def readout_forward(F: np.ndarray, W_r: np.ndarray, b_r: np.ndarray) -> np.ndarray:
-    """The 1x1 convolution read-out: one logit per label.
+    """The 1x1 convolution that combines the channels (MSDN's ``combine``): one logit per label.
 
     Parameters
     ----------
@@ -84,7 +88,7 @@ def readout_forward(F: np.ndarray, W_r: np.ndarray, b_r: np.ndarray) -> np.ndarr
 
 # %%
 class RelationBlock(Module):
-    """``Z (N, d, L)`` → ``logits (N, L)``: the multi-scale convolutions and the read-out, as a layer.
+    """``Z (N, d, L)`` → ``logits (N, L)``: the multi-scale convolutions and the 1x1 combine, as a layer.
 
     Parameters
     ----------

@@ -20,7 +20,8 @@ Run:  python tutorials/exercises/solutions/07_adam.py      (prints PASS for ever
 # `eps` goes (outside the square root) and that `t` counts from 1.
 #
 # Return new arrays: the caller's `p`, `m` and `v` must not change. (The package's
-# `msdn_numpy.nn.optim.Adam` updates in place for speed; here we keep the function pure.)
+# `msdn_numpy.nn.optim.Adam` updates in place, because the layers hold the parameter arrays;
+# here we keep the function pure.)
 
 # %%
 import numpy as np
