@@ -2,7 +2,8 @@
 
 ``python tests/reading_path.py`` prints the table of docs/READING.md ("The path through the
 code"); ``--write`` puts it there, with today's file sizes and the README's total.
-``tests/test_layout.py`` checks that the documents state what this measures, and the targets. What counts as read, for one forward + loss + backward of ``MSDN(D, L)`` with its
+``tests/test_layout.py`` checks that the documents state what this measures, and the
+targets. What counts as read, for one forward + loss + backward of ``MSDN(D, L)`` with its
 defaults (traced with :func:`sys.setprofile`; the model is built before the trace starts):
 
 * every top-level function that runs, whole (docstring and comments included);
