@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from msdn_numpy.course.exercises import EXERCISES
-from msdn_numpy.course.gradebook import max_points
+from msdn_numpy.course.report import max_points
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSE = (ROOT / "docs" / "COURSE.md").read_text()
