@@ -123,22 +123,23 @@ def copy_submission(src: Path, dst: Path, is_folder: bool, owner: tuple[int, int
         except OSError as exc:
             raise SubmissionProblem(f"the folder {rel!r} cannot be read ({exc.strerror}): {_HAND_IN}") from None
         with entries:
+            found = []
             for entry in entries:
-                if ignored(entry.name):
-                    continue
-                budget.entry()
-                path = f"{rel}/{entry.name}" if rel else entry.name
-                mode = entry.stat(follow_symlinks=False).st_mode
-                if stat.S_ISDIR(mode):
-                    if depth + 1 > MAX_DEPTH:
-                        raise SubmissionProblem(f"the folder nests more than {MAX_DEPTH} folders deep: {_HAND_IN}")
-                    (dst / path).mkdir(mode=0o700)
-                    if owner is not None:
-                        os.chown(dst / path, *owner)
-                    pending.append((path, depth + 1))
-                elif stat.S_ISREG(mode):
-                    _copy_file(src / path, dst / path, repr(path), budget, owner)
-                    files.append(path)
-                else:
-                    raise SubmissionProblem(f"{path!r} is {kind(mode)}: {_HAND_IN}, as regular files (no links)")
+                if not ignored(entry.name):
+                    budget.entry()
+                    found.append((entry.name, entry.stat(follow_symlinks=False).st_mode))
+        for name, mode in sorted(found):  # in order, so that the message is the same on every machine
+            path = f"{rel}/{name}" if rel else name
+            if stat.S_ISDIR(mode):
+                if depth + 1 > MAX_DEPTH:
+                    raise SubmissionProblem(f"the folder nests more than {MAX_DEPTH} folders deep: {_HAND_IN}")
+                (dst / path).mkdir(mode=0o700)
+                if owner is not None:
+                    os.chown(dst / path, *owner)
+                pending.append((path, depth + 1))
+            elif stat.S_ISREG(mode):
+                _copy_file(src / path, dst / path, repr(path), budget, owner)
+                files.append(path)
+            else:
+                raise SubmissionProblem(f"{path!r} is {kind(mode)}: {_HAND_IN}, as regular files (no links)")
     return files

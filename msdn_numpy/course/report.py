@@ -69,7 +69,9 @@ def format_table(grades: list[StudentGrades]) -> str:
     lines = _columns([["student", *keys]] + [[shown(g.student), *(g.cell(k) for k in keys)] for g in grades], False)
     details = []
     for g in grades:
-        for key in keys:
+        if g.refused:
+            details.append(f"{g.student}: every exercise FAILS: {g.refused}")
+        for key in keys if not g.refused else ():
             problem = g.problems.get(key)
             if problem:
                 details.append(f"{g.student} / {key}: every function FAILS: {problem}")

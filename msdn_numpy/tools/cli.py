@@ -651,7 +651,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("grade", help="check students' exercise files: PASS / FAIL / NOT DONE per exercise")
     p.add_argument(
         "files", nargs="+", metavar="PATH",
-        help="student folders (holding 01_relu.py ...), student files, or a class folder of either (README 'Grading')",
+        help="student folders (holding 01_relu.py ...), student files, or a class folder of either (docs/COURSE.md)",
     )  # fmt: skip
     p.add_argument(
         "--timeout",

@@ -1,0 +1,216 @@
+"""No answers from elsewhere: a student's code cannot reach a classmate's work, the grader's, or the package's.
+
+Real hostile students, graded once beside a good one (whose files they try to use), each of
+which would score 19/19 (or its exercise's points) if what it tries worked:
+
+* ``linked``: exercise files that are symbolic links to the good student's; ``linked_deep``: a
+  link hidden in a sub-folder;
+* ``proc_cmdline``: the grader's command line from ``/proc/<ppid>/cmdline``, then ``exec`` of the
+  classmate's files found there; ``known_path``: the same with the path written in the file;
+  ``environ``: the grader's environment;
+* ``solutions``: ``exec`` of the worked solutions beside the package's installation;
+* ``reload``, ``fresh_load``, ``bytecode``, ``gc_original``: exercise 3's ``im2col`` by
+  ``importlib.reload``, by loading the module file afresh, from its ``.pyc``, and by searching
+  the garbage collector for the original function object.
+
+Then each confinement layer alone, in a process of its own: Landlock (the kernel) and the audit
+hook (what confines reading where Landlock is missing).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import py_compile
+import subprocess
+import sys
+
+import pytest
+from grade_helpers import SOLUTION, run_measured, student_folder
+
+import msdn_numpy
+import msdn_numpy.nn.conv
+from msdn_numpy.course.exercises import EXERCISES
+
+GRADER_PEAK_MB = 200
+KEYS = list(EXERCISES)
+
+PROC_CMDLINE = f"""
+import os
+_args = open(f"/proc/{{os.getppid()}}/cmdline", "rb").read().split(b"\\0")
+_class = next(a.decode() for a in _args if a and os.path.isdir(a))
+for _key in {KEYS!r}:
+    exec(open(os.path.join(_class, "good", _key + ".py")).read())
+"""
+ENVIRON = f"""
+import os
+_env = open(f"/proc/{{os.getppid()}}/environ", "rb").read()
+for _key in {KEYS!r}:
+    exec(open(os.path.join(os.environ.get("HOME", "/"), _key + ".py")).read())
+"""
+SOLUTIONS = f"""
+import os, msdn_numpy
+_solutions = os.path.join(os.path.dirname(os.path.dirname(msdn_numpy.__file__)), "tutorials", "exercises", "solutions")
+for _key in {KEYS!r}:
+    exec(open(os.path.join(_solutions, _key + ".py")).read())
+"""
+IM2COL = {
+    "reload": "import importlib, msdn_numpy.nn.conv as _conv\n"
+              "def im2col(*args, **kwargs):\n    return importlib.reload(_conv).im2col(*args, **kwargs)\n",
+    "fresh_load": "import importlib.util, msdn_numpy.nn.conv as _conv\n"
+                  "def im2col(*args, **kwargs):\n"
+                  "    spec = importlib.util.spec_from_file_location('fresh', _conv.__file__)\n"
+                  "    module = importlib.util.module_from_spec(spec)\n    spec.loader.exec_module(module)\n"
+                  "    return module.im2col(*args, **kwargs)\n",
+    "bytecode": "import importlib.util, marshal, msdn_numpy.nn.conv as _conv\n"
+                "def im2col(*args, **kwargs):\n"
+                "    data = open(importlib.util.cache_from_source(_conv.__file__), 'rb').read()\n"
+                "    namespace = {'__name__': 'fresh'}\n    exec(marshal.loads(data[16:]), namespace)\n"
+                "    return namespace['im2col'](*args, **kwargs)\n",
+    "gc_original": "import gc\n"
+                   "def im2col(*args, **kwargs):\n"
+                   "    for f in gc.get_objects():\n"
+                   "        if callable(f) and getattr(f, '__qualname__', '') == 'im2col' and f is not im2col:\n"
+                   "            return f(*args, **kwargs)\n",
+}  # fmt: skip
+
+
+def _im2col_answer(how: str) -> str:
+    """Exercise 3's solution with im2col replaced by one that reaches the package's by ``how``."""
+    text = SOLUTION["03_im2col"]
+    start = text.index("def im2col(")
+    end = text.index("\ndef ", start + 1)
+    return text[:start] + IM2COL[how] + text[end:]
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    root = tmp_path_factory.mktemp("elsewhere")
+    folder = root / "class"
+    good = student_folder(folder, "good")
+    linked = folder / "linked"
+    linked.mkdir()
+    for key in KEYS:
+        (linked / f"{key}.py").symlink_to(good / f"{key}.py")
+    deep = student_folder(folder, "linked_deep")
+    (deep / "hw").mkdir()
+    (deep / "hw" / "answers").symlink_to(good)
+    (folder / "proc_cmdline.py").write_text(PROC_CMDLINE)
+    (folder / "environ.py").write_text(ENVIRON)
+    known = f"for _key in {KEYS!r}:\n    exec(open({str(good)!r} + '/' + _key + '.py').read())\n"
+    (folder / "known_path.py").write_text(known)
+    (folder / "solutions.py").write_text(SOLUTIONS)
+    cache = importlib.util.cache_from_source(msdn_numpy.nn.conv.__file__)
+    if not os.path.exists(cache):  # the bytecode student reads it: make sure there is one to read
+        py_compile.compile(msdn_numpy.nn.conv.__file__, cfile=cache)
+    for how in IM2COL:
+        student_folder(folder, how, **{"03_im2col": _im2col_answer(how)})
+    (folder / "whoami.py").write_text(SOLUTION["01_relu"] + "\nimport os\nprint('uid', os.getuid(), os.geteuid())\n")
+    book = root / "grades.json"
+    code, out, peak = run_measured(root, str(folder), "--timeout", "5", "--jobs", "2", "--json", str(book))
+    assert code == 0, out
+    return {s["student"]: s for s in json.loads(book.read_text())["students"]}, out, peak
+
+
+def _class_goes_on(graded) -> None:
+    students, out, peak = graded
+    assert students["good"]["points"] == 19
+    assert "Traceback" not in out
+    assert peak < GRADER_PEAK_MB, peak
+
+
+@pytest.mark.parametrize("student, where", [("linked", "'01_relu.py'"), ("linked_deep", "'hw/answers'")])
+def test_a_symbolic_link_anywhere_refuses_the_submission(graded, student, where) -> None:
+    students, out, _ = graded
+    s = students[student]
+    assert s["points"] == 0 and {e["status"] for e in s["exercises"].values()} == {"FAIL"}
+    assert {e["problem"] for e in s["exercises"].values()} == {
+        f"{where} is a symbolic link: hand in only the exercise files, as regular files (no links)"
+    }
+    _class_goes_on(graded)
+
+
+@pytest.mark.parametrize("student, path", [("proc_cmdline", "/proc/"), ("environ", "/proc/"),
+                                           ("known_path", "/class/good/01_relu.py"),
+                                           ("solutions", "/tutorials/exercises/solutions/01_relu.py")])  # fmt: skip
+def test_nothing_outside_the_students_copy_is_readable(graded, student, path) -> None:
+    students, _, _ = graded
+    s = students[student]
+    assert s["points"] == 0, s
+    problems = {e["problem"] for e in s["exercises"].values()}
+    assert len(problems) == 1, problems
+    problem = problems.pop()
+    assert problem.startswith("the file raised when loaded: PermissionError: [Errno 13] not readable or writable "
+                              "by a student's code while grading"), problem  # fmt: skip
+    assert path in problem
+    _class_goes_on(graded)
+
+
+@pytest.mark.parametrize("how", list(IM2COL))
+def test_the_reference_im2col_cannot_be_brought_back(graded, how) -> None:
+    students, _, _ = graded
+    s = students[how]
+    im2col = {f["function"]: f for f in s["exercises"]["03_im2col"]["functions"]}["im2col"]
+    assert im2col["status"] == "FAIL", im2col
+    if how == "gc_original":  # the one object found is the original itself, whose code is now the stand-in's
+        assert "uses the reference implementation msdn_numpy.nn.conv.im2col" in im2col["message"], im2col
+    else:  # conv.py and its bytecode are not readable while exercise 3 is graded
+        assert "PermissionError: [Errno 13] not readable or writable by a student's code" in im2col["message"]
+        assert "msdn_numpy/nn/" in im2col["message"] and "conv." in im2col["message"], im2col
+    assert s["points"] == 17  # conv1d_forward calls this im2col, so it fails too; exercise 4 imports conv afresh
+    _class_goes_on(graded)
+
+
+def test_a_root_grader_runs_students_as_nobody(graded) -> None:
+    students, _, _ = graded
+    uid = 65534 if os.geteuid() == 0 else os.getuid()  # as root (CI): nobody; otherwise the grader's own user
+    assert f"uid {uid} {uid}" in students["whoami"]["output"]
+    assert students["whoami"]["points"] == 2
+
+
+#: Run in a process of its own: the student process's allowlist for a folder, one layer of it, then reads.
+LAYER = """
+import json, os, sys
+from msdn_numpy.course import allowlist, sandbox, stand_ins
+folder, layer, paths = sys.argv[1], sys.argv[2], sys.argv[3:]
+stand_ins.replace("03_im2col")
+allow = allowlist.for_student(folder, stand_ins.reference_files("03_im2col"))
+if layer == "landlock":
+    assert sandbox.landlock(allow) > 0
+else:
+    allowlist.install_hook(allow)
+result = {}
+for p in paths:
+    try:
+        fd = os.open(p, os.O_RDONLY)
+        os.close(fd)
+        result[p] = "read"
+    except OSError as exc:
+        result[p] = exc.strerror
+print(json.dumps(result))
+"""
+
+
+@pytest.mark.parametrize("layer", ["landlock", "audit hook"])
+def test_each_layer_alone_confines_reading(tmp_path, layer) -> None:
+    """Landlock here (this kernel has it), and the audit hook as on a kernel without it: the same list."""
+    folder = tmp_path / "student"
+    (folder / "work").mkdir(parents=True)
+    (folder / "work" / "01_relu.py").write_text(SOLUTION["01_relu"])
+    classmate = tmp_path / "classmate.py"
+    classmate.write_text("secret")
+    package = os.path.dirname(msdn_numpy.__file__)
+    solutions = os.path.join(os.path.dirname(package), "tutorials", "exercises", "solutions", "03_im2col.py")
+    allowed = [str(folder / "work" / "01_relu.py"), os.path.join(package, "nn", "layers.py"), msdn_numpy.__file__,
+               os.__file__, json.__file__]  # fmt: skip
+    refused = [str(classmate), f"/proc/{os.getpid()}/cmdline", "/proc/self/environ", msdn_numpy.nn.conv.__file__,
+               solutions, str(tmp_path)]  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", LAYER, str(folder), layer, *allowed, *refused], capture_output=True,
+                          text=True)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert {p: result[p] for p in allowed} == dict.fromkeys(allowed, "read")
+    hook = "not readable or writable by a student's code while grading"
+    why = hook if layer == "audit hook" else "Permission denied"  # the kernel's word
+    assert {p: result[p] for p in refused} == dict.fromkeys(refused, why)
