@@ -144,12 +144,17 @@ def to_json(
 
 
 def to_csv(grades: list[StudentGrades]) -> str:
-    """One row per student: ``student``, the points of every exercise, ``total`` (header first)."""
+    """One row per student: ``student``, the points of every exercise, ``total`` (header first).
+
+    The names are as they are, quoted where needed (a comma, a quote, a newline); bytes of
+    a file name that are not UTF-8 are written as Python escapes (``\\udcff``).
+    """
     buffer = io.StringIO()
     out = csv.writer(buffer, lineterminator="\n")
     out.writerow(["student", *EXERCISES, "total"])
     for g in grades:
-        out.writerow([g.student, *(g.points(k) for k in EXERCISES), g.total])
+        name = g.student.encode("utf-8", "backslashreplace").decode()  # bytes that are no UTF-8: \udcff
+        out.writerow([name, *(g.points(k) for k in EXERCISES), g.total])
     return buffer.getvalue()
 
 
