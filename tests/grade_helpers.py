@@ -70,3 +70,14 @@ def run_measured(tmp: Path, *args: str) -> tuple[int, str, float]:
     done = subprocess.run([sys.executable, "-c", _MEASURED, str(peak), *args], capture_output=True, text=True,
                           env=env, errors="replace")  # fmt: skip
     return done.returncode, done.stdout + done.stderr, int(peak.read_text()) / 1024
+
+
+#: The grader's peak resident memory with --jobs 2, whatever the students do (docs/COURSE.md, "Limits").
+GRADER_PEAK_MB = 200
+
+
+def assert_class_goes_on(students: dict, out: str, peak: float, good: str = "good") -> None:
+    """After a hostile student: the good one still has 19/19, nothing printed a traceback, the memory bound held."""
+    assert students[good]["points"] == 19, students[good]
+    assert "Traceback" not in out and "RecursionError" not in out, out
+    assert peak < GRADER_PEAK_MB, f"the grader's peak memory was {peak:.0f} MB"

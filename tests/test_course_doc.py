@@ -28,3 +28,9 @@ def test_course_doc_holds_the_handout_and_is_linked() -> None:
     for folder in ("README.md", "docs", "tutorials", "msdn_numpy", "tests"):
         for f in [ROOT / folder] if folder.endswith(".md") else (ROOT / folder).rglob("*.[mp][dy]"):
             assert "HANDOUT.md" not in f.read_text(errors="replace") or f.name == "test_course_doc.py", f
+
+
+def test_course_doc_states_the_graders_memory_bound_the_tests_measure() -> None:
+    from grade_helpers import GRADER_PEAK_MB
+
+    assert f"**under {GRADER_PEAK_MB} MB with `--jobs 2`**" in COURSE

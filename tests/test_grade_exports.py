@@ -136,7 +136,7 @@ def test_gradescope_refuses_a_class(klass, capsys) -> None:
 
     assert main(["grade", str(root / "class"), "--gradescope", str(out)]) == 2
     err = capsys.readouterr().err
-    assert "--gradescope grades one student's upload, but it holds the work of 4 students ('all/', 'cheat/'" in err
+    assert "the upload holds the work of 4 students ('all/', 'cheat/', 'loop/', 'wrong4/'), and --gradescope" in err
     assert len(err.strip().splitlines()) == 1 and not out.exists()
 
 

@@ -715,9 +715,9 @@ def _run_grade(
     if gradescope_path and len(subs) != 1:
         found = ", ".join(repr(shown(s.path.name) + ("/" if s.is_folder else "")) for s in subs[:4])
         raise OutputError(
-            f"--gradescope grades one student's upload, but it holds the work of {len(subs)} students ({found}"
-            f"{', ...' if len(subs) > 4 else ''}): upload one set of exercise files, "
-            f"{', '.join(EXERCISE_FILES)}, in one folder or none"
+            f"the upload holds the work of {len(subs)} students ({found}{', ...' if len(subs) > 4 else ''}), and "
+            f"--gradescope grades one: upload one set of exercise files, {', '.join(EXERCISE_FILES)}, in one folder "
+            "or none"
         )
     seed = secrets.randbits(63) if seed is None else seed
     print(
