@@ -89,31 +89,19 @@ def test_an_endless_line_of_output_is_read_in_bounded_chunks(graded) -> None:
     _class_goes_on(graded)
 
 
-def test_a_folder_nested_1100_deep_is_refused_without_recursion(graded) -> None:
+@pytest.mark.parametrize(
+    "student, problem",
+    [
+        ("deep", f"the folder nests more than {MAX_DEPTH} folders deep"),  # 1,100 deep, walked without recursion
+        ("fifo", "'notes' is a FIFO (named pipe)"),  # never opened: it would block the grader
+        ("many", f"the folder holds more than {MAX_ENTRIES} files and folders"),  # 30,000: the walk stops early
+        ("sparse", f"the folder holds more than {MAX_BYTES // 2**20} MB"),  # 1 GB: the copy stops at the limit
+    ],
+)
+def test_a_folder_beyond_a_limit_fails_that_student_alone(graded, student, problem) -> None:
     students, _, _ = graded
-    assert _refused(students["deep"]) == {f"the folder nests more than {MAX_DEPTH} folders deep: hand in only the "
-                                          "exercise files"}  # fmt: skip
-    _class_goes_on(graded)
-
-
-def test_a_fifo_in_a_student_folder_is_refused_never_opened(graded) -> None:
-    students, _, _ = graded
-    assert _refused(students["fifo"]) == {"'notes' is a FIFO (named pipe): hand in only the exercise files, as "
-                                          "regular files (no links)"}  # fmt: skip
-    _class_goes_on(graded)
-
-
-def test_30000_files_stop_the_walk_at_the_entry_limit(graded) -> None:
-    students, _, _ = graded
-    assert _refused(students["many"]) == {f"the folder holds more than {MAX_ENTRIES} files and folders: hand in "
-                                          "only the exercise files"}  # fmt: skip
-    _class_goes_on(graded)
-
-
-def test_a_sparse_gigabyte_stops_the_copy_at_the_size_limit(graded) -> None:
-    students, _, _ = graded
-    assert _refused(students["sparse"]) == {f"the folder holds more than {MAX_BYTES // 2**20} MB: hand in only the "
-                                            "exercise files"}  # fmt: skip
+    tail = ", as regular files (no links)" if student == "fifo" else ""
+    assert _refused(students[student]) == {f"{problem}: hand in only the exercise files{tail}"}
     _class_goes_on(graded)
 
 
