@@ -1,35 +1,55 @@
-"""Install msdn_numpy: ``pip install -e ".[test]"`` (see README.md)."""
+"""The one build step pyproject.toml cannot declare: the bundled folders go into the package.
 
-from setuptools import find_packages, setup
+The project's metadata (name, version, dependencies, extras, the ``msdn`` command) is in
+pyproject.toml. What stays here:
 
-setup(
-    name="msdn_numpy",
-    version="0.1.0",
-    description=(
-        "A from-scratch NumPy implementation of MSDN (Multi-Scale Label Dependence "
-        "Relation Networks, Kim, Park & Hong, 2021) for multi-label classification"
-    ),
-    long_description=open("README.md", encoding="utf-8").read(),
-    long_description_content_type="text/markdown",
-    packages=find_packages(include=["msdn_numpy", "msdn_numpy.*"]),
-    python_requires=">=3.10",
-    # Run time: nothing beyond these four.
-    install_requires=["numpy>=1.24", "scipy>=1.10", "matplotlib>=3.6", "liac-arff>=2.5"],
-    extras_require={
-        # Test time: pytest, ruff and the oracle scikit-learn (metrics, peer classifiers,
-        # the estimators' checks; 1.8 for parametrize_with_checks(xfail_strict=)); nbformat
-        # (validates the notebooks `msdn handout` writes), nbclient and ipykernel (execute the
-        # tutorials in a Jupyter kernel): the README's test command, no GPU build in it.
-        "test": ["pytest>=7", "scikit-learn>=1.8", "ruff>=0.4", "nbformat>=5.7", "nbclient>=0.7", "ipykernel>=6"],
-        # The PyTorch oracle of the layers and the bench, on its own (CI installs
-        # ".[test,torch]"; without it those tests skip, naming this extra). From the
-        # public index torch==2.13.0 is the CUDA build (several GB): install the CPU
-        # build first, as README.md says, and pip keeps it.
-        "torch": ["torch==2.13.0"],
-    },
-    # Editable installs put the repository on sys.path (a .pth entry) instead of an import
-    # hook, so that `import msdn_numpy` also works from the folder that *contains* a clone
-    # named msdn_numpy (the hook would lose to that folder, a namespace package).
-    options={"editable_wheel": {"mode": "compat"}},
-    entry_points={"console_scripts": ["msdn=msdn_numpy.tools.cli:main"]},
-)
+* ``data/`` and ``tutorials/`` live at the repository's top level, and a wheel can only
+  hold packages: :class:`BuildWithBundle` copies what ``msdn_numpy/util/bundled.py`` lists
+  (``SHIPPED``: datasets, checksums, tutorials, exercise templates; no worked solutions)
+  into ``msdn_numpy/_bundled/``, where the package finds them at run time;
+* editable installs put the repository on ``sys.path`` (a .pth entry) instead of an import
+  hook, so that ``import msdn_numpy`` also works from the folder that *contains* a clone
+  named msdn_numpy (the hook would lose to that folder, a namespace package); they read
+  the folders where they are and copy nothing.
+"""
+
+import importlib.util
+import shutil
+from pathlib import Path
+
+from setuptools import setup
+from setuptools.command.build_py import build_py
+
+HERE = Path(__file__).resolve().parent
+
+
+def _bundle_rule():
+    """``msdn_numpy/util/bundled.py``, loaded alone: the package itself needs NumPy, which a build has not."""
+    spec = importlib.util.spec_from_file_location("_msdn_bundled", HERE / "msdn_numpy" / "util" / "bundled.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class BuildWithBundle(build_py):
+    """``build_py``, then the bundled folders copied into the built package (a fresh copy every build)."""
+
+    def run(self):
+        super().run()
+        if self.editable_mode:
+            return
+        rule = _bundle_rule()
+        target = Path(self.build_lib) / "msdn_numpy" / rule.INSIDE
+        shutil.rmtree(target, ignore_errors=True)  # no file of an earlier build survives (a solution, a renamed file)
+        for rel in rule.shipped_files(HERE):
+            dest = target / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(HERE / rel, dest)
+
+    def get_outputs(self, include_bytecode=True):
+        rule = _bundle_rule()
+        target = Path(self.build_lib) / "msdn_numpy" / rule.INSIDE
+        return super().get_outputs(include_bytecode) + [str(target / rel) for rel in rule.shipped_files(HERE)]
+
+
+setup(cmdclass={"build_py": BuildWithBundle}, options={"editable_wheel": {"mode": "compat"}})

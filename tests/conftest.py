@@ -4,7 +4,7 @@ Real MULAN data is found by the package's own rule (``resolve_data_dir``): ``$MS
 if set, else the copy bundled in ``data/mulan``. A clone therefore has everything the
 tests need, and no test skips for want of data.
 
-The PyTorch oracle is an extra of its own (``torch`` in setup.py), not part of ``.[test]``:
+The PyTorch oracle is an extra of its own (``torch`` in pyproject.toml), not part of ``.[test]``:
 a test that needs it takes the ``torch`` fixture, which skips with a reason naming the
 install command. CI installs ``.[test,torch]`` and fails on any skip.
 """

@@ -134,7 +134,7 @@ def test_not_found_names_the_three_places(monkeypatch, tmp_path):
     assert "--data-dir / data_dir=: " in message and "no-such-arg-dir (no such folder)" in message
     assert "$MSDN_DATA: " in message and "no-such-env-dir (no such folder)" in message
     assert "the bundled folder: " in message and str(BUNDLED_MULAN_DIR) in message
-    assert "pip install -e ." in message
+    assert "reinstall msdn_numpy" in message
     # the bundled folder absent too (a non-editable install used elsewhere)
     monkeypatch.delenv("MSDN_DATA")
     monkeypatch.setattr(benchmarks, "BUNDLED_MULAN_DIR", tmp_path / "no-bundle")

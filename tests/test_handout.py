@@ -2,7 +2,9 @@
 
 The notebooks are validated with nbformat (the JSON is written by the package itself);
 the student exercises run in a Jupyter kernel; the layout the student README asks for is
-graded by ``msdn grade`` as one student.
+graded by ``msdn grade`` as one student. Every notebook starts with the install cell,
+which does nothing outside Colab and, on a Colab simulated here, runs pip with what the
+instructor gave (``--pip-install``).
 """
 
 from __future__ import annotations
@@ -10,13 +12,17 @@ from __future__ import annotations
 import ast
 import json
 import shutil
+import subprocess
+import sys
+import types
 from pathlib import Path
 
 import nbformat
 import pytest
 
+import msdn_numpy
 from msdn_numpy.course.exercises import EXERCISES
-from msdn_numpy.tools import handout
+from msdn_numpy.tools import handout, install_cell
 from msdn_numpy.tools.cli import main
 from msdn_numpy.tools.notebooks import script_to_notebook
 
@@ -81,7 +87,7 @@ def test_the_handout_holds_exercises_tutorials_and_a_readme(written) -> None:
     dest, printed = written
     keys = list(EXERCISES)
     tutorials = sorted(p.stem for p in TUTORIALS.glob("[0-9][0-9]_*.py"))
-    expected = {"README.md", "tutorials/common.py"}
+    expected = {"README.md", "LICENSE", "tutorials/common.py"}
     expected |= {f"exercises/{k}{ext}" for k in keys for ext in (".py", ".ipynb")}
     expected |= {f"tutorials/{t}.ipynb" for t in tutorials}
     found = {str(p.relative_to(dest)) for p in dest.rglob("*") if p.is_file()}
@@ -90,6 +96,73 @@ def test_the_handout_holds_exercises_tutorials_and_a_readme(written) -> None:
     for nb_path in dest.rglob("*.ipynb"):
         nbformat.validate(nbformat.read(nb_path, as_version=4))
     assert not list(dest.parent.glob(".*.tmp")), "the temporary folder is gone"
+    assert (dest / "LICENSE").read_text() == (ROOT / "LICENSE").read_text()
+
+
+def test_every_notebook_starts_with_the_install_cell_then_the_script(written) -> None:
+    dest, printed = written
+    spec = f"msdn_numpy=={msdn_numpy.__version__}"  # the default: this version, from the index
+    assert f"pip install {spec!r}" in printed and f'pip install "{spec}"' in (dest / "README.md").read_text()
+    sources = {p.stem: p for p in SCRIPTS if "solutions" not in p.parts}
+    notebooks = sorted(dest.rglob("*.ipynb"))
+    assert len(notebooks) == len(EXERCISES) + len(list(TUTORIALS.glob("[0-9][0-9]_*.py")))
+    for nb_path in notebooks:
+        cells = json.loads(nb_path.read_text())["cells"]
+        assert cells[0]["id"] == install_cell.CELL_ID
+        assert "".join(cells[0]["source"]) == install_cell.install_cell_source(spec)
+        script = script_to_notebook(sources[nb_path.stem].read_text())
+        if nb_path.parent.name == "tutorials":  # the exercises' first cell (their docstring) is rewritten
+            assert cells[1:] == script["cells"], nb_path
+
+
+def _run_cell(source: str, monkeypatch, colab: bool) -> list[list[str]]:
+    """Run the install cell as a kernel would, with or without a ``google.colab`` module; return pip's commands."""
+    calls = []
+    monkeypatch.setattr(subprocess, "run", lambda cmd, check: calls.append(cmd))
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    if colab:
+        monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    else:
+        monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    exec(compile(source, "<install cell>", "exec"), {"__name__": "__main__"})
+    return calls
+
+
+def test_the_install_cell_does_nothing_outside_colab(monkeypatch) -> None:
+    before = list(sys.path)
+    assert _run_cell(install_cell.install_cell_source("msdn_numpy"), monkeypatch, colab=False) == []
+    assert sys.path == before
+
+
+def test_on_colab_the_install_cell_pip_installs_the_spec_and_finds_common(monkeypatch) -> None:
+    spec = "git+https://git.example.org/course/msdn_numpy.git@v0.1.0"
+    calls = _run_cell(install_cell.install_cell_source(spec), monkeypatch, colab=True)
+    assert calls == [[sys.executable, "-m", "pip", "install", "--quiet", spec]]
+    assert sys.path[-1] == str(TUTORIALS) and (Path(sys.path[-1]) / "common.py").is_file()
+
+
+def test_the_instructor_sets_the_url_once_for_every_notebook(tmp_path) -> None:
+    spec = "msdn_numpy @ https://course.example.org/msdn_numpy-0.1.0-py3-none-any.whl"
+    assert main(["handout", str(tmp_path / "h"), "--pip-install", spec]) == 0
+    for nb_path in (tmp_path / "h").rglob("*.ipynb"):
+        first = "".join(json.loads(nb_path.read_text())["cells"][0]["source"])
+        assert first == install_cell.install_cell_source(spec), nb_path
+
+
+@pytest.mark.parametrize(
+    ("spec", "why"),
+    [
+        ("./dist/msdn_numpy-0.1.0-py3-none-any.whl", "Colab cannot see"),
+        ("numpy==2.0", "installs numpy, not msdn_numpy"),
+        ("-e .", "pip reads as an option"),
+        ("file:///home/me/msdn_numpy.whl", "not a URL Colab can reach"),
+        ("msdn_numpy\nimport os", "control characters"),
+    ],
+)
+def test_a_spec_colab_cannot_install_is_refused_before_writing(tmp_path, capsys, spec, why) -> None:
+    err = _one_line_error(capsys, ["handout", str(tmp_path / "h"), "--pip-install", spec])
+    assert why in err and "--pip-install" in err and "git+https://" in err
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_the_exercises_ship_without_solutions(written) -> None:
@@ -200,7 +273,7 @@ def test_an_error_while_writing_leaves_the_previous_handout(tmp_path, monkeypatc
     assert main(["handout", str(dest)]) == 0
     before = {p: p.read_bytes() for p in dest.rglob("*") if p.is_file()}
 
-    def broken(folder: Path, source: Path = handout.TUTORIALS) -> list[Path]:
+    def broken(folder: Path, source: Path = handout.TUTORIALS, spec: str = "") -> list[Path]:
         (folder / "README.md").write_text("half")
         raise KeyboardInterrupt
 

@@ -14,15 +14,17 @@ from pathlib import Path
 from msdn_numpy.dataio.arff_io import MAX_ARFF_BYTES, load_arff
 from msdn_numpy.dataio.datasets import DataError, Dataset, _note, first_difference
 from msdn_numpy.dataio.preprocessing import DEFAULT_TEST_FRACTION, train_test_split
+from msdn_numpy.util.bundled import bundled
 from msdn_numpy.util.inputs import read_input
 
 #: The bundled synthetic datasets, loaded by name from DATA_DIR (``NAME-train.arff``,
 #: ``NAME-test.arff``, ``NAME.xml``; written by :mod:`msdn_numpy.dataio.synthetic`).
 SYNTHETIC_NAMES = ("synthetic", "synthetic-scales")
-#: The repository's ``data/`` folder, home of the bundled synthetic dataset.
-DATA_DIR = Path(__file__).resolve().parent.parent.parent / "data"
+#: The bundled ``data/`` folder, home of the synthetic datasets: the repository's in a clone,
+#: the copy inside the package in a wheel (:func:`msdn_numpy.util.bundled.bundled`).
+DATA_DIR = bundled("data")
 
-#: The MULAN benchmark files shipped with the repository (standard splits, ``SHA256SUMS``).
+#: The MULAN benchmark files shipped with the package (standard splits, ``SHA256SUMS``).
 BUNDLED_MULAN_DIR = DATA_DIR / "mulan"
 
 #: The benchmarks in :data:`BUNDLED_MULAN_DIR` (``data/README.md`` describes each).
@@ -78,12 +80,13 @@ def resolve_data_dir(data_dir: str | Path | None = None) -> Path:
 
     1. ``data_dir`` (``--data-dir`` on the command line), if given;
     2. else the environment variable ``MSDN_DATA``, if set;
-    3. else the folder bundled with the repository, ``data/mulan``.
+    3. else the folder bundled with the package, ``data/mulan`` (in a clone; inside the
+       package in a wheel: :data:`BUNDLED_MULAN_DIR`).
 
     The first place that is *given* is the one used: a folder you name is never
     silently replaced by another. A named folder that does not exist is an error
     that lists all three places (also when the bundled folder is absent, as in a
-    non-editable install used away from the repository).
+    damaged installation).
     """
     for how, folder in _places(data_dir):
         if folder is None:
@@ -93,8 +96,8 @@ def resolve_data_dir(data_dir: str | Path | None = None) -> Path:
         raise FileNotFoundError(
             f"data folder {folder} ({how}) does not exist. The rule is --data-dir, else $MSDN_DATA, "
             f"else the bundled data/mulan; here: {_places_text(data_dir)}. Pass an existing folder with "
-            f"--data-dir, unset MSDN_DATA to use the bundled files, or work from a clone of the repository "
-            f"installed with pip install -e . (MULAN files: {MULAN_URL})"
+            f"--data-dir, or unset MSDN_DATA to use the bundled files; a bundled folder that is missing means a "
+            f"damaged installation: reinstall msdn_numpy (MULAN files: {MULAN_URL})"
         )
     raise AssertionError("unreachable: the bundled folder is always a place")  # pragma: no cover
 
@@ -206,8 +209,8 @@ def load_dataset(spec: str | Path, data_dir: str | Path | None = None) -> tuple[
     Parameters
     ----------
     spec : str or Path
-        * ``"synthetic"`` or ``"synthetic-scales"``: a dataset bundled in the repository's
-          ``data/`` folder (:data:`SYNTHETIC_NAMES`);
+        * ``"synthetic"`` or ``"synthetic-scales"``: a dataset bundled in the package's
+          ``data/`` folder (:data:`DATA_DIR`, :data:`SYNTHETIC_NAMES`);
         * a path ending in ``-train.arff``: it and its ``-test.arff`` sibling (refused when
           both name one file);
         * a path ending in ``-test.arff``: refused (it is a test split; pass the
@@ -228,8 +231,8 @@ def load_dataset(spec: str | Path, data_dir: str | Path | None = None) -> tuple[
         spec = DATA_DIR / f"{spec}-train.arff"
         if not spec.exists():
             raise FileNotFoundError(
-                f"the bundled synthetic dataset is not in {DATA_DIR}; install msdn_numpy from its "
-                "repository with pip install -e ., or write it with python -m msdn_numpy.dataio.synthetic "
+                f"the bundled synthetic dataset is not in {DATA_DIR}, so this installation is damaged; "
+                "reinstall msdn_numpy, or write the dataset with python -m msdn_numpy.dataio.synthetic "
                 "--out DIR and pass DIR/synthetic-train.arff"
             )
     if not str(spec).lower().endswith(".arff"):

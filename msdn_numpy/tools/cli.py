@@ -25,12 +25,14 @@ import numpy as np
 
 import msdn_numpy.compare as compare
 import msdn_numpy.tools.persist as persist
+from msdn_numpy import __version__
 from msdn_numpy.dataio.arff_io import load_arff
 from msdn_numpy.dataio.benchmarks import DATA_DIR, SYNTHETIC_NAMES, load_dataset, resolve_data_dir
 from msdn_numpy.dataio.datasets import DataError, summary_table
 from msdn_numpy.estimators import _smallest_split
 from msdn_numpy.metrics import METRIC_NAMES
 from msdn_numpy.models import DEFAULT_LABEL_ORDER, DEFAULT_RELATION, MODELS, RELATIONS, build_model
+from msdn_numpy.tools.install_cell import DEFAULT_SPEC
 from msdn_numpy.train import SELECTION_METRICS, THRESHOLD_MODES, TrainConfig, TrainedModel, config_dict, train_model
 from msdn_numpy.util.files import OutputError, atomic_write, check_name, check_output, is_stdout, write_text
 from msdn_numpy.util.progress import Progress
@@ -424,12 +426,13 @@ def cmd_grade(args: argparse.Namespace) -> int:
 def cmd_handout(args: argparse.Namespace) -> int:
     from msdn_numpy.tools.handout import write_handout
 
-    files = write_handout(args.folder, force=args.force)
+    files = write_handout(args.folder, force=args.force, pip_install=args.pip_install)
     exercises = sum(1 for f in files if f.parent.name == "exercises" and f.suffix == ".py")
     tutorials = sum(1 for f in files if f.parent.name == "tutorials" and f.suffix == ".ipynb")
     print(
         f"handout written to {args.folder}: {exercises} exercises without solutions (.py and .ipynb), "
-        f"{tutorials} tutorials (.ipynb), README.md for students ({len(files)} files)"
+        f"{tutorials} tutorials (.ipynb), README.md for students, LICENSE ({len(files)} files); "
+        f"on Colab the notebooks' first cell runs pip install {args.pip_install!r}"
     )
     return 0
 
@@ -555,6 +558,7 @@ def _add_training(p: argparse.ArgumentParser, msdn_only: str) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="msdn", description="MSDN multi-label classification in NumPy")
+    parser.add_argument("--version", action="version", version=f"msdn_numpy {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("train", help="train a model and evaluate it on the test split")
@@ -689,6 +693,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("folder", metavar="DIR", help="a new or empty folder (outside the repository)")
     p.add_argument("--force", action="store_true", help="replace an existing non-empty DIR, as a whole")
+    p.add_argument(
+        "--pip-install", default=DEFAULT_SPEC, metavar="SPEC",
+        help="what each notebook's first cell installs on Colab (elsewhere the cell does nothing): the course's git "
+        "URL (git+https://HOST/COURSE/msdn_numpy.git@TAG), a wheel's URL, or a version (default: %(default)s)",
+    )  # fmt: skip
     p.set_defaults(func=cmd_handout)
 
     for p in sub.choices.values():  # global: every sub-command takes it

@@ -1,8 +1,9 @@
-"""``msdn handout DIR``: what students receive, written from the repository's tutorials and exercises.
+"""``msdn handout DIR``: what students receive, written from the package's tutorials and exercises.
 
 The handout folder holds::
 
     README.md                 for students: how to check their work, what to hand in
+    LICENSE                   the package's licence (MIT), which the tutorials come under
     exercises/01_relu.py      each exercise without its solution, as a script ...
     exercises/01_relu.ipynb   ... and as a notebook (the same cells)
     ...
@@ -10,11 +11,16 @@ The handout folder holds::
     ...
     tutorials/common.py       the helper the tutorials import
 
-The exercises shipped are the student templates of ``tutorials/exercises/`` (the worked
-solutions in ``tutorials/exercises/solutions/`` are never read): every ``YOUR CODE`` block
-must hold nothing but its ``raise NotImplementedError(...)`` stub, or the handout is
-refused. Their module docstrings are rewritten to name the file to hand in instead of the
-solution. The notebooks are made by :mod:`msdn_numpy.tools.notebooks`.
+The tutorials and exercises are read from the package's bundled ``tutorials/`` folder
+(:func:`msdn_numpy.util.bundled.bundled`: the clone's in an editable install, the copy
+inside the package in a wheel). The exercises shipped are the student templates of
+``tutorials/exercises/`` (the worked solutions in ``tutorials/exercises/solutions/`` are
+never read, and a wheel does not hold them): every ``YOUR CODE`` block must hold nothing
+but its ``raise NotImplementedError(...)`` stub, or the handout is refused. Their module
+docstrings are rewritten to name the file to hand in instead of the solution. The
+notebooks are made by :mod:`msdn_numpy.tools.notebooks`; each starts with the install
+cell of :mod:`msdn_numpy.tools.install_cell` (on Colab it installs what ``pip_install``
+names; elsewhere it does nothing).
 
 The folder is built beside ``DIR`` under a temporary name and renamed into place at the
 end, so an error or Ctrl-C leaves no half-written handout; an existing non-empty ``DIR``
@@ -33,11 +39,15 @@ from pathlib import Path
 
 import msdn_numpy
 from msdn_numpy.course.exercises import EXERCISES
-from msdn_numpy.tools.notebooks import convert
+from msdn_numpy.tools.install_cell import DEFAULT_SPEC, check_spec, install_cell
+from msdn_numpy.tools.notebooks import notebook_text, script_to_notebook
+from msdn_numpy.util.bundled import bundle_root, bundled
 from msdn_numpy.util.files import OutputError
 
-#: The repository's tutorials folder (an editable install: beside the package).
-TUTORIALS = Path(msdn_numpy.__file__).resolve().parent.parent / "tutorials"
+#: The bundled tutorials folder (a clone's ``tutorials/``, or the copy inside the installed package).
+TUTORIALS = bundled("tutorials")
+#: The package's licence, which goes with the tutorials into every handout.
+LICENCE = bundle_root() / "LICENSE"
 _TUTORIAL = re.compile(r"^[0-9][0-9]_[A-Za-z0-9_]+\.py$")
 _BEGIN, _END = "YOUR CODE HERE", "END OF YOUR CODE"
 
@@ -112,22 +122,31 @@ def student_exercise(path: Path, key: str) -> str:
     return out
 
 
-def student_readme(exercise_keys: list[str], tutorials: list[str]) -> str:
-    """The handout's README.md."""
+def notebook(script: Path, spec: str) -> str:
+    """The ``.ipynb`` text of a ``# %%`` script, led by the install cell for ``spec``."""
+    made = script_to_notebook(script.read_text(encoding="utf-8"))
+    made["cells"].insert(0, install_cell(spec))
+    return notebook_text(made)
+
+
+def student_readme(exercise_keys: list[str], tutorials: list[str], spec: str) -> str:
+    """The handout's README.md (``spec``: what the notebooks' first cell installs on Colab)."""
     table = "\n".join(f"| `{k}.py` / `{k}.ipynb` | {EXERCISES[k].title} |" for k in exercise_keys)
     files = ", ".join(f"`{k}.py`" for k in exercise_keys)
     tutorial_list = "\n".join(f"- `tutorials/{name}`" for name in tutorials)
     return f"""# MSDN in NumPy: exercises and tutorials
 
-You need Python 3.10+ and the package `msdn_numpy` installed as your course says (its
-README: `pip install -e "PATH/TO/msdn_numpy"`). The exercises import it to check your
-work; the tutorials import it too.
+You need Python 3.10+ and the package `msdn_numpy` installed as your course says (for
+example `pip install msdn_numpy-*.whl`, or `pip install "{spec}"`). The exercises import it
+to check your work; the tutorials import it too. **On Colab** you need nothing: the first
+cell of every notebook here installs it there (`pip install "{spec}"`); anywhere else that
+cell does nothing.
 
 ## The exercises
 
-Each exercise is here twice, as a script and as a notebook with the same cells. Work in
-either: fill in the code between the `YOUR CODE` markers (each still raises
-`NotImplementedError`).
+Each exercise is here twice, as a script and as a notebook with the same cells (the
+notebook has the install cell first). Work in either: fill in the code between the
+`YOUR CODE` markers (each still raises `NotImplementedError`).
 
 | file | what you write |
 |---|---|
@@ -189,9 +208,13 @@ are for learning: write your own.
 
 Notebooks, to run with `tutorials/` as the working directory (they import
 `tutorials/common.py`, and save their figures in `tutorials/figures/` as well as showing
-them):
+them; on Colab the install cell also makes the package's copy of `common.py` importable):
 
 {tutorial_list}
+
+## Licence
+
+The tutorials, the exercises and the package are under the MIT licence: `LICENSE`, here.
 """
 
 
@@ -217,7 +240,9 @@ def check_destination(dest: str | Path, force: bool, source: Path = TUTORIALS) -
     dest = Path(dest)
     inside = _inputs_inside(dest, source)
     if inside is not None:
-        raise OutputError(f"handout folder {dest} holds or is inside {inside}; choose a folder outside the repository")
+        raise OutputError(
+            f"handout folder {dest} holds or is inside {inside}; choose a folder outside the repository and the package"
+        )
     if dest.exists() and not dest.is_dir():
         raise OutputError(f"handout folder {dest} is a file; give a folder (new or empty)")
     if dest.is_dir() and any(dest.iterdir()) and not force:
@@ -232,13 +257,15 @@ def check_destination(dest: str | Path, force: bool, source: Path = TUTORIALS) -
     return dest
 
 
-def build(folder: Path, source: Path = TUTORIALS) -> list[Path]:
-    """Write the handout's files into the (empty) ``folder``; return them."""
-    if not (source / "exercises").is_dir() or not (source / "common.py").is_file():
-        raise OutputError(
-            f"no tutorials in {source}: msdn handout reads the repository's tutorials/ folder; install msdn_numpy "
-            "from its repository (pip install -e .)"
-        )
+def build(folder: Path, source: Path = TUTORIALS, spec: str = DEFAULT_SPEC) -> list[Path]:
+    """Write the handout's files into the (empty) ``folder``; return them. ``spec``: what the
+    notebooks' install cell installs on Colab."""
+    for needed in (source / "exercises", source / "common.py", LICENCE):
+        if not needed.exists():
+            raise OutputError(
+                f"{needed} is missing: msdn handout reads the tutorials and the licence bundled with the package, "
+                "and this installation lacks them; reinstall msdn_numpy"
+            )
     written = []
     (folder / "exercises").mkdir()
     for key, path in zip(EXERCISES, exercise_files(source)):
@@ -247,32 +274,40 @@ def build(folder: Path, source: Path = TUTORIALS) -> list[Path]:
         text = student_exercise(path, key)
         script = folder / "exercises" / f"{key}.py"
         script.write_text(text, encoding="utf-8")
-        notebook = script.with_suffix(".ipynb")
-        notebook.write_text(convert(script), encoding="utf-8")
-        written += [script, notebook]
+        exercise_notebook = script.with_suffix(".ipynb")
+        exercise_notebook.write_text(notebook(script, spec), encoding="utf-8")
+        written += [script, exercise_notebook]
     (folder / "tutorials").mkdir()
     tutorials = tutorial_scripts(source)
     for path in tutorials:
-        notebook = folder / "tutorials" / f"{path.stem}.ipynb"
-        notebook.write_text(convert(path), encoding="utf-8")
-        written.append(notebook)
+        tutorial_notebook = folder / "tutorials" / f"{path.stem}.ipynb"
+        tutorial_notebook.write_text(notebook(path, spec), encoding="utf-8")
+        written.append(tutorial_notebook)
     shutil.copyfile(source / "common.py", folder / "tutorials" / "common.py")
-    written.append(folder / "tutorials" / "common.py")
+    shutil.copyfile(LICENCE, folder / "LICENSE")
+    written += [folder / "tutorials" / "common.py", folder / "LICENSE"]
     readme = folder / "README.md"
-    readme.write_text(student_readme(list(EXERCISES), [f"{p.stem}.ipynb" for p in tutorials]), encoding="utf-8")
+    readme.write_text(student_readme(list(EXERCISES), [f"{p.stem}.ipynb" for p in tutorials], spec), encoding="utf-8")
     written.append(readme)
     return written
 
 
-def write_handout(dest: str | Path, force: bool = False, source: Path = TUTORIALS) -> list[Path]:
-    """Write the handout to ``dest`` atomically (see the module's docstring); return the files, under ``dest``."""
+def write_handout(
+    dest: str | Path, force: bool = False, source: Path = TUTORIALS, pip_install: str = DEFAULT_SPEC
+) -> list[Path]:
+    """Write the handout to ``dest`` atomically (see the module's docstring); return the files, under ``dest``.
+
+    ``pip_install``: what the notebooks' first cell installs on Colab (checked first:
+    :func:`msdn_numpy.tools.install_cell.check_spec`).
+    """
+    spec = check_spec(pip_install)
     dest = check_destination(dest, force, source)
     parent = dest.resolve().parent
     tmp = parent / f".{dest.name}.{secrets.token_hex(4)}.tmp"
     tmp.mkdir()
     old = None
     try:
-        files = build(tmp, source)
+        files = build(tmp, source, spec)
         if dest.is_dir():
             if any(dest.iterdir()):  # --force: the old handout moves aside, the new one takes its name
                 old = parent / f".{dest.name}.{secrets.token_hex(4)}.old"

@@ -76,12 +76,13 @@ def _split_docstring(header: str) -> tuple[str | None, str]:
     return ast.get_docstring(tree, clean=True), rest
 
 
-def _cell(kind: str, text: str, index: int) -> dict[str, Any]:
-    cell: dict[str, Any] = {"cell_type": kind, "id": f"cell-{index}", "metadata": {}, "source": _lines(text)}
+def cell(kind: str, text: str, cell_id: str) -> dict[str, Any]:
+    """A ``"code"`` or ``"markdown"`` cell holding ``text``, with no outputs; ``cell_id`` unique in its notebook."""
+    made: dict[str, Any] = {"cell_type": kind, "id": cell_id, "metadata": {}, "source": _lines(text)}
     if kind == "code":
-        cell["execution_count"] = None
-        cell["outputs"] = []
-    return cell
+        made["execution_count"] = None
+        made["outputs"] = []
+    return made
 
 
 def script_to_notebook(text: str) -> dict[str, Any]:
@@ -104,7 +105,7 @@ def script_to_notebook(text: str) -> dict[str, Any]:
     for kind, body in pieces:
         body = _trim(body)
         if body.strip():
-            cells.append(_cell(kind, body, len(cells)))
+            cells.append(cell(kind, body, f"cell-{len(cells)}"))
     return {
         "cells": cells,
         "metadata": {
