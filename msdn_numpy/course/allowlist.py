@@ -4,7 +4,8 @@
 imported and before the student's file is loaded:
 
 * **read**: the interpreter's standard library and extension modules, its site-packages
-  (every installed package but this one), the system's libraries (``/lib``, ``/usr/lib``,
+  and any other ``site-packages`` or ``dist-packages`` folder on ``sys.path`` (every
+  installed package but this one), the system's libraries (``/lib``, ``/usr/lib``,
   ...), ``/etc/ld.so.cache``, ``/dev/urandom``;
 * **this package**: only its Python modules, file by file (folders may be listed, not
   read), less the modules that define the exercise's references
@@ -110,6 +111,7 @@ def for_student(folder: str, refused: set[str]) -> Allowlist:
     dynload = [m for m in (sys.modules.get("_json"), sys.modules.get("math")) if getattr(m, "__file__", None)]
     roots.update(os.path.dirname(m.__file__) for m in dynload)  # lib-dynload, where the interpreter has one
     roots.update(site.getsitepackages())
+    roots.update(p for p in sys.path if os.path.basename(p) in ("site-packages", "dist-packages"))  # from a .pth
     roots.update(SYSTEM)
     allow = Allowlist(write_dirs=[str(Path(folder).resolve())], write_files={os.devnull}, refused=set(refused))
     for root in sorted({Path(r).resolve() for r in roots if os.path.isdir(r)}):
