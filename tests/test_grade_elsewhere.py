@@ -166,13 +166,13 @@ def test_a_root_grader_runs_students_as_nobody(graded) -> None:
     assert students["whoami"]["points"] == 2
 
 
-#: Run in a process of its own: the student process's allowlist for a folder, one layer of it, then reads.
+#: Run in a process of its own: a student process's allowlist, one layer of it, then reads (r:) and writes (w:).
 LAYER = """
 import json, os, sys
 from msdn_numpy.course import allowlist, sandbox, stand_ins
-folder, layer, paths = sys.argv[1], sys.argv[2], sys.argv[3:]
+work, home, layer, paths = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
 stand_ins.replace("03_im2col")
-allow = allowlist.for_student(folder, stand_ins.reference_files("03_im2col"))
+allow = allowlist.for_student(work, home, stand_ins.reference_files("03_im2col"))
 if layer == "landlock":
     assert sandbox.landlock(allow) > 0
 else:
@@ -180,9 +180,9 @@ else:
 result = {}
 for p in paths:
     try:
-        fd = os.open(p, os.O_RDONLY)
+        fd = os.open(p[2:], os.O_RDONLY if p[0] == "r" else os.O_WRONLY | os.O_CREAT)
         os.close(fd)
-        result[p] = "read"
+        result[p] = "done"
     except OSError as exc:
         result[p] = exc.strerror
 print(json.dumps(result))
@@ -190,24 +190,33 @@ print(json.dumps(result))
 
 
 @pytest.mark.parametrize("layer", ["landlock", "audit hook"])
-def test_each_layer_alone_confines_reading(tmp_path, layer) -> None:
-    """Landlock here (this kernel has it), and the audit hook as on a kernel without it: the same list."""
-    folder = tmp_path / "student"
-    (folder / "work").mkdir(parents=True)
-    (folder / "work" / "01_relu.py").write_text(SOLUTION["01_relu"])
+def test_each_layer_alone_confines_reading_and_writing(tmp_path, layer) -> None:
+    """Landlock here (this kernel has it), and the audit hook as on a kernel without it: the same list.
+
+    Besides what lies outside the student's folder, a process may not change the copy, nor
+    read or write the home of another process of the same student (graded at the same time).
+    """
+    student = tmp_path / "student"
+    for d in ("work", "home", "other"):
+        (student / d).mkdir(parents=True)
+    (student / "work" / "01_relu.py").write_text(SOLUTION["01_relu"])
+    (student / "other" / "answer.npy").write_text("from exercise 4's process")
     classmate = tmp_path / "classmate.py"
     classmate.write_text("secret")
     package = os.path.dirname(msdn_numpy.__file__)
     solutions = os.path.join(os.path.dirname(package), "tutorials", "exercises", "solutions", "03_im2col.py")
-    allowed = [str(folder / "work" / "01_relu.py"), os.path.join(package, "nn", "layers.py"), msdn_numpy.__file__,
-               os.__file__, json.__file__]  # fmt: skip
-    refused = [str(classmate), f"/proc/{os.getpid()}/cmdline", "/proc/self/environ", msdn_numpy.nn.conv.__file__,
-               solutions, str(tmp_path)]  # fmt: skip
-    done = subprocess.run([sys.executable, "-c", LAYER, str(folder), layer, *allowed, *refused], capture_output=True,
-                          text=True)  # fmt: skip
+    allowed = [f"r:{student / 'work' / '01_relu.py'}", f"r:{os.path.join(package, 'nn', 'layers.py')}",
+               f"r:{msdn_numpy.__file__}", f"r:{os.__file__}", f"r:{json.__file__}", f"w:{student / 'home' / 'x'}",
+               "w:/dev/null"]  # fmt: skip
+    refused = [f"r:{classmate}", f"r:/proc/{os.getpid()}/cmdline", "r:/proc/self/environ",
+               f"r:{msdn_numpy.nn.conv.__file__}", f"r:{solutions}", f"r:{tmp_path}", f"w:{student / 'work' / 'x'}",
+               f"w:{student / 'work' / '01_relu.py'}", f"r:{student / 'other' / 'answer.npy'}",
+               f"w:{student / 'other' / 'answer.npy'}", f"w:{tmp_path / 'x'}"]  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", LAYER, str(student / "work"), str(student / "home"), layer,
+                           *allowed, *refused], capture_output=True, text=True)  # fmt: skip
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
-    assert {p: result[p] for p in allowed} == dict.fromkeys(allowed, "read")
+    assert {p: result[p] for p in allowed} == dict.fromkeys(allowed, "done")
     hook = "not readable or writable by a student's code while grading"
     why = hook if layer == "audit hook" else "Permission denied"  # the kernel's word
     assert {p: result[p] for p in refused} == dict.fromkeys(refused, why)

@@ -2,7 +2,7 @@
 
 Each student process runs in a temporary copy of the student's folder, with the folder last
 on ``sys.path``, under resource limits (memory, CPU, file size), Landlock (writes only in its
-temporary folder) and seccomp (no new processes); its process group is killed after each
+own home) and seccomp (no new processes); its process group is killed after each
 exercise. On this machine Landlock and seccomp are available: the run prints no warning.
 """
 
@@ -75,7 +75,8 @@ def graded(tmp_path_factory):
         "[os.fork() for _ in range(50)]",
     )
     (folder / "forker.py").write_text(relu + "\n" + forks)
-    (folder / "filler.py").write_text(relu + "\nwith open('big.bin', 'wb') as _f:\n"
+    (folder / "filler.py").write_text(relu + "\nimport tempfile\n"  # its home: the one place it may write
+                                      "with open(tempfile.gettempdir() + '/big.bin', 'wb') as _f:\n"
                                       "    for _ in range(200):\n        _f.write(b'x' * 2**20)\n")  # fmt: skip
     (folder / "looper.py").write_text(changed("01_relu", "return np.maximum(x, 0.0)", "while True:\n        pass"))
     (folder / "good.py").write_text(relu)

@@ -12,8 +12,12 @@ imported and before the student's file is loaded:
   (:func:`msdn_numpy.course.stand_ins.reference_files`) and anything in a ``tutorials`` or
   ``solutions`` folder. A folder that holds the package on ``sys.path`` (a source checkout,
   with the tutorials and the worked solutions beside it) is not readable otherwise;
-* **read and write**: the student's temporary folder (the copy of their work, and each
-  process's home), and ``/dev/null``.
+* **read**: the copy of the student's folder (the working folder), which no student process
+  can change;
+* **read and write**: the process's own home (``$HOME``, ``$TMPDIR``), and ``/dev/null``.
+  Not another process's home, even of the same student: two exercises graded at once
+  cannot pass answers through files (an exercise whose references are available, e.g. 4,
+  answering for one whose are not, e.g. 3).
 
 Nothing else: not ``/proc`` (the grader's command line and environment), not the class
 folder or another student's copy, not the repository's tutorials or solutions.
@@ -104,8 +108,8 @@ def _package_files(package: Path, refused: set[str]) -> tuple[list[str], set[str
     return folders, files
 
 
-def for_student(folder: str, refused: set[str]) -> Allowlist:
-    """The allowlist of a student process whose temporary folder is ``folder``; ``refused`` stays unreadable."""
+def for_student(work: str, home: str, refused: set[str]) -> Allowlist:
+    """The allowlist of a student process: the copy ``work`` read, its ``home`` read and written, ``refused`` not."""
     package = Path(msdn_numpy.__file__).resolve().parent
     roots = {os.path.dirname(os.__file__), sysconfig.get_paths()["stdlib"]}
     dynload = [m for m in (sys.modules.get("_json"), sys.modules.get("math")) if getattr(m, "__file__", None)]
@@ -113,7 +117,8 @@ def for_student(folder: str, refused: set[str]) -> Allowlist:
     roots.update(site.getsitepackages())
     roots.update(p for p in sys.path if os.path.basename(p) in ("site-packages", "dist-packages"))  # from a .pth
     roots.update(SYSTEM)
-    allow = Allowlist(write_dirs=[str(Path(folder).resolve())], write_files={os.devnull}, refused=set(refused))
+    allow = Allowlist(read_dirs=[str(Path(work).resolve())], write_dirs=[str(Path(home).resolve())],
+                      write_files={os.devnull}, refused=set(refused))  # fmt: skip
     for root in sorted({Path(r).resolve() for r in roots if os.path.isdir(r)}):
         if root == package or root in package.parents:
             listed, readable = _beside(root, package)

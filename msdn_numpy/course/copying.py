@@ -74,7 +74,7 @@ class _Budget:
             raise SubmissionProblem(f"{self.what} holds more than {MAX_BYTES // 2**20} MB: {_HAND_IN}")
 
 
-def _copy_file(src: Path, dst: Path, shown: str, budget: _Budget, owner: tuple[int, int] | None) -> None:
+def _copy_file(src: Path, dst: Path, shown: str, budget: _Budget) -> None:
     try:
         fd = os.open(src, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as exc:
@@ -83,35 +83,33 @@ def _copy_file(src: Path, dst: Path, shown: str, budget: _Budget, owner: tuple[i
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
             raise SubmissionProblem(f"{shown} is {kind(mode)}: {_HAND_IN}, as regular files")
-        out = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        out = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
         try:
             while chunk := os.read(fd, _CHUNK):
                 budget.take(len(chunk))
                 os.write(out, chunk)
-            if owner is not None:
-                os.fchown(out, *owner)
         finally:
             os.close(out)
     finally:
         os.close(fd)
 
 
-def copy_submission(src: Path, dst: Path, is_folder: bool, owner: tuple[int, int] | None = None) -> list[str]:
+def copy_submission(src: Path, dst: Path, is_folder: bool) -> list[str]:
     """Copy a student's folder (or one file) to the new folder ``dst``; return the files copied.
 
     The files are returned as paths relative to ``dst`` (``"01_relu.py"``, ``"hw/03_im2col.py"``),
-    in the order found; ``owner`` (uid, gid), when given, owns every copy.
+    in the order found. The copy belongs to this process's user, readable by all (``0644``,
+    folders ``0755``): a student process running as another user reads it and cannot
+    change it.
 
     Raises
     ------
     SubmissionProblem
         A limit exceeded, or an entry that is not a regular file or folder.
     """
-    dst.mkdir(mode=0o700)
-    if owner is not None:
-        os.chown(dst, *owner)
+    dst.mkdir(mode=0o755)
     if not is_folder:
-        _copy_file(src, dst / src.name, repr(src.name), _Budget(f"{src.name!r}"), owner)
+        _copy_file(src, dst / src.name, repr(src.name), _Budget(f"{src.name!r}"))
         return [src.name]
     budget = _Budget("the folder")
     files: list[str] = []
@@ -133,12 +131,10 @@ def copy_submission(src: Path, dst: Path, is_folder: bool, owner: tuple[int, int
             if stat.S_ISDIR(mode):
                 if depth + 1 > MAX_DEPTH:
                     raise SubmissionProblem(f"the folder nests more than {MAX_DEPTH} folders deep: {_HAND_IN}")
-                (dst / path).mkdir(mode=0o700)
-                if owner is not None:
-                    os.chown(dst / path, *owner)
+                (dst / path).mkdir(mode=0o755)
                 pending.append((path, depth + 1))
             elif stat.S_ISREG(mode):
-                _copy_file(src / path, dst / path, repr(path), budget, owner)
+                _copy_file(src / path, dst / path, repr(path), budget)
                 files.append(path)
             else:
                 raise SubmissionProblem(f"{path!r} is {kind(mode)}: {_HAND_IN}, as regular files (no links)")

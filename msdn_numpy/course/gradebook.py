@@ -7,7 +7,8 @@ class folders; what is left out and why). **What it reports**: :mod:`msdn_numpy.
 (:mod:`msdn_numpy.course.copying`), to a temporary folder of its own; a copy refused (a
 link, a FIFO, too deep, too many files, too large) is a FAIL of that student's every
 exercise, with the reason. Each exercise is then checked in a fresh process
-(:mod:`msdn_numpy.course.worker`) that loads only that exercise's file from the copy,
+(:mod:`msdn_numpy.course.worker`) that loads only that exercise's file from the copy (which
+it reads and cannot change; it writes only in a home of its own),
 confined by :mod:`msdn_numpy.course.sandbox` (as the user ``nobody`` when the grader is
 root; memory, CPU time, file size, no new processes, reading and writing only what
 :mod:`msdn_numpy.course.allowlist` allows). That process computes nothing but the
@@ -139,7 +140,7 @@ class Lost(BaseException):
 
 @dataclass
 class Copy:
-    """A student's temporary folder (``work/``: the copy; one home per process), the files copied, or the refusal."""
+    """A student's temporary folder (``work/``: the copy, read-only to their processes; a home per process)."""
 
     folder: Path | None
     files: list[str]
@@ -183,10 +184,9 @@ class Run:
 
     def _make_copy(self, sub: Submission) -> Copy:
         folder = Path(tempfile.mkdtemp(dir=self.folder))  # a random name: another student cannot guess it
+        folder.chmod(0o711)  # passed through, not listed
         try:
-            if self.user is not None:
-                os.chown(folder, *self.user)
-            files = copy_submission(sub.path, folder / "work", sub.is_folder, self.user)
+            files = copy_submission(sub.path, folder / "work", sub.is_folder)
         except SubmissionProblem as exc:
             shutil.rmtree(folder, ignore_errors=True)
             return Copy(None, [], str(exc))
@@ -289,8 +289,8 @@ class StudentProcess:
         self.drain = threading.Thread(target=_drain, args=(self.proc.stdout.fileno(), output), daemon=True)
         self.drain.start()
         self.deadline = time.monotonic() + STARTUP_SECONDS
-        config = {"file": str(work / file), "key": key, "folder": str(copy.folder), "limits": run.limits,
-                  "user": list(run.user) if run.user else None}  # fmt: skip
+        config = {"file": str(work / file), "key": key, "work": str(work), "home": str(self.home),
+                  "limits": run.limits, "user": list(run.user) if run.user else None}  # fmt: skip
         with contextlib.suppress(OSError):  # a process that died at once is reported by receive()
             wire.write_frame(self._to, wire.pack(config))
 

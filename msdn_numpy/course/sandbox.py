@@ -15,8 +15,8 @@ that runs afterwards. In this order (:func:`confine`):
   and threads of the user (``RLIMIT_NPROC``; ignored by the kernel for root), no core dumps;
 * **Landlock** (Linux 5.13+), from :mod:`msdn_numpy.course.allowlist`: files may be read
   only where the allowlist says (the interpreter, the installed packages, the package's
-  modules less the exercise's references, the student's temporary folder), created,
-  written, renamed or deleted only in the student's temporary folder (and ``/dev/null``
+  modules less the exercise's references, the copy of the student's folder, its own
+  home), created, written, renamed or deleted only in its own home (and ``/dev/null``
   written). From Landlock ABI 4, no TCP connections or listening sockets; from ABI 6, no
   signals to processes outside the sandbox and no abstract UNIX sockets. Landlock also
   forbids ``ptrace`` of any process outside the sandbox;
@@ -24,7 +24,8 @@ that runs afterwards. In this order (:func:`confine`):
   ``clone`` without ``CLONE_THREAD`` fail with ``EPERM`` (``clone3`` with ``ENOSYS``, so
   that threads fall back to ``clone``); ``kill``, ``tgkill`` and ``prlimit64`` only on
   the process itself; ``ptrace``, ``process_vm_readv``/``writev``, ``open_by_handle_at``,
-  ``pidfd_*`` and queued signals not at all. This holds for root too;
+  ``pidfd_*``, queued signals, sockets, System V IPC, message queues, key rings and
+  ``io_uring`` not at all. This holds for root too;
 * **the grader's death** kills it (``PR_SET_PDEATHSIG``), even a ``kill -9`` of the grader;
 * the **audit hook** of the allowlist (:func:`msdn_numpy.course.allowlist.install_hook`).
 
@@ -156,29 +157,50 @@ class _SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_SockFilter))]
 
 
-#: machine: (audit arch, clone, clone3, the calls refused outright, the calls allowed only on the process itself)
+#: The calls refused outright, by name: new processes and programs; reaching into other processes; channels
+#: to other processes that no file rule covers (sockets, System V IPC, POSIX message queues, key rings, io_uring).
+_REFUSED = ("fork", "vfork", "execve", "execveat", "ptrace", "process_vm_readv", "process_vm_writev",
+            "name_to_handle_at", "open_by_handle_at", "tkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo",
+            "pidfd_send_signal", "pidfd_open", "pidfd_getfd", "socket", "shmget", "shmat", "shmctl", "semget",
+            "semop", "semtimedop", "semctl", "msgget", "msgsnd", "msgrcv", "msgctl", "mq_open", "mq_unlink",
+            "mq_timedsend", "mq_timedreceive", "mq_notify", "mq_getsetattr", "add_key", "request_key", "keyctl",
+            "io_uring_setup")  # fmt: skip
+#: The calls allowed only on the process itself (their first argument a pid).
+_SELF_ONLY = ("kill", "tgkill", "prlimit64")
+#: machine: (audit arch, the system call numbers by name; fork and vfork do not exist on aarch64)
 _SECCOMP = {
-    # fork, vfork, execve, execveat, ptrace, process_vm_readv/writev, name_to_handle_at, open_by_handle_at,
-    # tkill, rt_sigqueueinfo, rt_tgsigqueueinfo, pidfd_send_signal, pidfd_open, pidfd_getfd; kill, tgkill, prlimit64
-    "x86_64": (0xC000003E, 56, 435, (57, 58, 59, 322, 101, 310, 311, 303, 304, 200, 129, 297, 424, 434, 438),
-               (62, 234, 302)),
-    # execve, execveat, ptrace, process_vm_readv/writev, name_to_handle_at, open_by_handle_at, tkill,
-    # rt_sigqueueinfo, rt_tgsigqueueinfo, pidfd_send_signal, pidfd_open, pidfd_getfd; kill, tgkill, prlimit64
-    "aarch64": (0xC00000B7, 220, 435, (221, 281, 117, 270, 271, 264, 265, 130, 138, 240, 424, 434, 438),
-                (129, 131, 261)),
+    "x86_64": (0xC000003E, dict(
+        clone=56, clone3=435, fork=57, vfork=58, execve=59, execveat=322, ptrace=101, process_vm_readv=310,
+        process_vm_writev=311, name_to_handle_at=303, open_by_handle_at=304, tkill=200, rt_sigqueueinfo=129,
+        rt_tgsigqueueinfo=297, pidfd_send_signal=424, pidfd_open=434, pidfd_getfd=438, socket=41, shmget=29,
+        shmat=30, shmctl=31, semget=64, semop=65, semtimedop=220, semctl=66, msgget=68, msgsnd=69, msgrcv=70,
+        msgctl=71, mq_open=240, mq_unlink=241, mq_timedsend=242, mq_timedreceive=243, mq_notify=244,
+        mq_getsetattr=245, add_key=248, request_key=249, keyctl=250, io_uring_setup=425, kill=62, tgkill=234,
+        prlimit64=302)),
+    "aarch64": (0xC00000B7, dict(
+        clone=220, clone3=435, execve=221, execveat=281, ptrace=117, process_vm_readv=270, process_vm_writev=271,
+        name_to_handle_at=264, open_by_handle_at=265, tkill=130, rt_sigqueueinfo=138, rt_tgsigqueueinfo=240,
+        pidfd_send_signal=424, pidfd_open=434, pidfd_getfd=438, socket=198, shmget=194, shmat=196, shmctl=195,
+        semget=190, semop=193, semtimedop=192, semctl=191, msgget=186, msgsnd=189, msgrcv=188, msgctl=187,
+        mq_open=180, mq_unlink=181, mq_timedsend=182, mq_timedreceive=183, mq_notify=184, mq_getsetattr=185,
+        add_key=217, request_key=218, keyctl=219, io_uring_setup=425, kill=129, tgkill=131, prlimit64=261)),
 }  # fmt: skip
 
 
 def no_new_processes() -> bool:
     """A seccomp filter refusing new processes and programs (threads stay allowed); True if installed.
 
-    It also keeps the process to itself: it may signal and set limits only on itself, and
-    not trace or read another process.
+    It also keeps the process to itself: it may signal and set limits only on itself, not
+    trace or read another process, and open no socket, System V IPC, message queue, key
+    ring or io_uring, through which two student processes could talk.
     """
     spec = _SECCOMP.get(platform.machine())
     if sys.platform != "linux" or spec is None:
         return False
-    arch, clone, clone3, refused, self_only = spec
+    arch, numbers = spec
+    clone, clone3 = numbers["clone"], numbers["clone3"]
+    refused = [numbers[name] for name in _REFUSED if name in numbers]
+    self_only = [numbers[name] for name in _SELF_ONLY]
     ld, jeq, jge, jset, ret = 0x20, 0x15, 0x35, 0x45, 0x06  # BPF_LD|W|ABS, JMP|JEQ|K, JMP|JGE|K, JMP|JSET|K, RET|K
     allow, eperm, enosys = 0x7FFF0000, 0x00050000 | 1, 0x00050000 | 38
     pid = os.getpid()

@@ -2,8 +2,8 @@
 
 Started by :mod:`msdn_numpy.course.gradebook` as ``python -I -B -c ... FD_IN FD_OUT`` in the
 temporary copy of the student's folder; its first frame on ``FD_IN`` says which file, which
-exercise, its temporary folder, its limits and the user to become (nothing of this is on its
-command line or in its environment). It imports NumPy and the package, replaces the
+exercise, the copy (read only) and its own home (read and write), its limits and the user to
+become (nothing of this is on its command line or in its environment). It imports NumPy and the package, replaces the
 package's implementations of the exercise's functions by stand-ins
 (:func:`msdn_numpy.course.stand_ins.replace`), confines itself
 (:func:`msdn_numpy.course.sandbox.confine`), then loads the student's file and answers the
@@ -161,18 +161,18 @@ class Worker:
 
 
 def main(argv: list[str]) -> None:
-    """``FD_IN FD_OUT``; the first frame on ``FD_IN`` is ``{"file", "key", "folder", "limits", "user"}``."""
+    """``FD_IN FD_OUT``; the first frame on ``FD_IN`` is ``{"file", "key", "work", "home", "limits", "user"}``."""
     fd_in, fd_out = int(argv[0]), int(argv[1])
     body = wire.read_frame_blocking(fd_in)
     if body is None:
         return
     config, _ = wire.unpack(body)
-    path, key, folder = config["file"], config["key"], config["folder"]
+    path, key = config["file"], config["key"]
     import msdn_numpy.course.exercises as exercises  # the file's own `from ... import check`, loaded before confining
 
     exercises.GRADING = True  # the file's own check(...) call does nothing
     stand_ins.replace(key)
-    allow = allowlist.for_student(folder, stand_ins.reference_files(key))
+    allow = allowlist.for_student(config["work"], config["home"], stand_ins.reference_files(key))
     user = config.get("user")
     confined = sandbox.confine(allow, config["limits"], tuple(user) if user else None)
     here = str(Path(path).parent)
