@@ -11,7 +11,8 @@ which would score 19/19 (or its exercise's points) if what it tries worked:
 * ``solutions``: ``exec`` of the worked solutions beside the package's installation;
 * ``reload``, ``fresh_load``, ``bytecode``, ``gc_original``: exercise 3's ``im2col`` by
   ``importlib.reload``, by loading the module file afresh, from its ``.pyc``, and by searching
-  the garbage collector for the original function object.
+  the garbage collector for the original function object;
+* ``graders_reach``: exercise 8's receptive field from the grader's own measurement.
 
 Then each confinement layer alone, in a process of its own: Landlock (the kernel) and the audit
 hook (what confines reading where Landlock is missing).
@@ -105,6 +106,9 @@ def graded(tmp_path_factory):
         py_compile.compile(msdn_numpy.nn.conv.__file__, cfile=cache)
     for how in IM2COL:
         student_folder(folder, how, **{"03_im2col": _im2col_answer(how)})
+    reach = SOLUTION["08_label_axis"] + "\nfrom msdn_numpy.course.exercises import _reach\n" \
+        "def receptive_field(L, kernel_sizes, p):\n    return _reach(L, kernel_sizes, p)\n"
+    student_folder(folder, "graders_reach", **{"08_label_axis": reach})
     (folder / "whoami.py").write_text(SOLUTION["01_relu"] + "\nimport os\nprint('uid', os.getuid(), os.geteuid())\n")
     book = root / "grades.json"
     code, out, peak = run_measured(root, str(folder), "--timeout", "5", "--jobs", "2", "--json", str(book))
@@ -220,3 +224,13 @@ def test_each_layer_alone_confines_reading_and_writing(tmp_path, layer) -> None:
     hook = "not readable or writable by a student's code while grading"
     why = hook if layer == "audit hook" else "Permission denied"  # the kernel's word
     assert {p: result[p] for p in refused} == dict.fromkeys(refused, why)
+
+
+def test_the_graders_own_reference_computation_is_a_reference_too(graded) -> None:
+    """Exercise 8's receptive field is measured by ``exercises._reach``: an answer calling it FAILs."""
+    students, _, _ = graded
+    reach = {f["function"]: f for f in students["graders_reach"]["exercises"]["08_label_axis"]["functions"]}
+    assert reach["receptive_field"]["status"] == "FAIL"
+    assert "uses the reference implementation msdn_numpy.course.exercises._reach" in reach["receptive_field"]["message"]
+    assert students["graders_reach"]["points"] == 18
+    _class_goes_on(graded)

@@ -678,7 +678,7 @@ EXERCISES: dict[str, Exercise] = {
                  {"score_embedding_forward": _check_score_embedding_forward,
                   "score_embedding_backward": _check_score_embedding_backward,
                   "receptive_field": _check_receptive_field},
-                 (ScoreEmbedding.forward, ScoreEmbedding.backward)),
+                 (ScoreEmbedding.forward, ScoreEmbedding.backward, _reach)),
     )
 }  # fmt: skip
 
