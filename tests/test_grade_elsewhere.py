@@ -27,6 +27,7 @@ import py_compile
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from grade_helpers import SOLUTION, assert_class_goes_on, run_measured, student_folder
 
@@ -176,7 +177,7 @@ import json, os, sys
 from msdn_numpy.course import allowlist, sandbox, stand_ins
 work, home, layer, paths = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
 stand_ins.replace("03_im2col")
-allow = allowlist.for_student(work, home, stand_ins.reference_files("03_im2col"))
+allow = allowlist.for_student(work, home, stand_ins.reference_files("03_im2col"), allowlist.dependencies())
 if layer == "landlock":
     assert sandbox.landlock(allow) > 0
 else:
@@ -210,12 +211,13 @@ def test_each_layer_alone_confines_reading_and_writing(tmp_path, layer) -> None:
     package = os.path.dirname(msdn_numpy.__file__)
     solutions = os.path.join(os.path.dirname(package), "tutorials", "exercises", "solutions", "03_im2col.py")
     allowed = [f"r:{student / 'work' / '01_relu.py'}", f"r:{os.path.join(package, 'nn', 'layers.py')}",
-               f"r:{msdn_numpy.__file__}", f"r:{os.__file__}", f"r:{json.__file__}", f"w:{student / 'home' / 'x'}",
-               "w:/dev/null"]  # fmt: skip
+               f"r:{msdn_numpy.__file__}", f"r:{os.__file__}", f"r:{json.__file__}", f"r:{np.__file__}",
+               f"w:{student / 'home' / 'x'}", "w:/dev/null"]  # fmt: skip
     refused = [f"r:{classmate}", f"r:/proc/{os.getpid()}/cmdline", "r:/proc/self/environ",
                f"r:{msdn_numpy.nn.conv.__file__}", f"r:{solutions}", f"r:{tmp_path}", f"w:{student / 'work' / 'x'}",
                f"w:{student / 'work' / '01_relu.py'}", f"r:{student / 'other' / 'answer.npy'}",
-               f"w:{student / 'other' / 'answer.npy'}", f"w:{tmp_path / 'x'}"]  # fmt: skip
+               f"w:{student / 'other' / 'answer.npy'}", f"w:{tmp_path / 'x'}",
+               f"r:{pytest.__file__}"]  # fmt: skip (installed, but not a dependency of the package)
     done = subprocess.run([sys.executable, "-c", LAYER, str(student / "work"), str(student / "home"), layer,
                            *allowed, *refused], capture_output=True, text=True)  # fmt: skip
     assert done.returncode == 0, done.stderr

@@ -3,9 +3,10 @@
 :func:`for_student` computes it in the student process, after NumPy and the package are
 imported and before the student's file is loaded:
 
-* **read**: the interpreter's standard library and extension modules, its site-packages
-  and any other ``site-packages`` or ``dist-packages`` folder on ``sys.path`` (every
-  installed package but this one), the system's libraries (``/lib``, ``/usr/lib``,
+* **read**: the interpreter's standard library and extension modules, the installed
+  packages this package depends on (:func:`dependencies`: NumPy, SciPy, Matplotlib, ...,
+  not a test tool or PyTorch installed beside; the site-packages folders may be listed),
+  the system's libraries (``/lib``, ``/usr/lib``,
   ...), ``/etc/ld.so.cache``, ``/dev/urandom``;
 * **this package**: only its Python modules, file by file (folders may be listed, not
   read), less the modules that define the exercise's references
@@ -108,17 +109,62 @@ def _package_files(package: Path, refused: set[str]) -> tuple[list[str], set[str
     return folders, files
 
 
-def for_student(work: str, home: str, refused: set[str]) -> Allowlist:
-    """The allowlist of a student process: the copy ``work`` read, its ``home`` read and written, ``refused`` not."""
+def dependencies() -> list[str] | None:
+    """The installed files and folders of the package's run-time dependencies, and theirs; None if not known.
+
+    From the installed distributions' metadata (``importlib.metadata``): every requirement
+    that is not an extra, followed to the end (numpy, scipy, matplotlib, liac-arff, pillow,
+    ...), and for each the top-level entries it installed (``numpy/``, ``numpy.libs/``,
+    ``arff.py``, ...). None when the package is not installed as a distribution (run from a
+    source tree): then every site-packages folder is readable. Computed once per run (it
+    reads the installed packages' records) and given to each student process.
+    """
+    import importlib.metadata as metadata
+    import re
+
+    try:
+        metadata.distribution("msdn_numpy")
+    except metadata.PackageNotFoundError:
+        return None
+    seen, todo, found = {"msdn-numpy"}, ["msdn_numpy"], set()
+    while todo:
+        try:
+            dist = metadata.distribution(todo.pop())
+        except metadata.PackageNotFoundError:
+            continue
+        for requirement in dist.requires or []:
+            name = re.match(r"[A-Za-z0-9_.\-]+", requirement)
+            key = re.sub(r"[-_.]+", "-", name.group(0)).lower() if name else ""
+            if key and "extra ==" not in requirement and key not in seen:
+                seen.add(key)
+                todo.append(key)
+        if dist.metadata["Name"] and re.sub(r"[-_.]+", "-", dist.metadata["Name"]).lower() != "msdn-numpy":
+            tops = {f.parts[0] for f in dist.files or [] if f.parts and f.parts[0] not in ("..", ".")}
+            found |= {str(Path(dist.locate_file(top)).resolve()) for top in tops}  # not its scripts in ../../bin
+    return sorted(p for p in found if os.path.exists(p) and "__pycache__" not in p)
+
+
+def for_student(work: str, home: str, refused: set[str], packages: list[str] | None = None) -> Allowlist:
+    """The allowlist of a student process: the copy ``work`` read, its ``home`` read and written, ``refused`` not.
+
+    ``packages`` are the installed packages it may read (:func:`dependencies`); the
+    site-packages folders themselves may be listed. None: all of site-packages.
+    """
     package = Path(msdn_numpy.__file__).resolve().parent
     roots = {os.path.dirname(os.__file__), sysconfig.get_paths()["stdlib"]}
     dynload = [m for m in (sys.modules.get("_json"), sys.modules.get("math")) if getattr(m, "__file__", None)]
     roots.update(os.path.dirname(m.__file__) for m in dynload)  # lib-dynload, where the interpreter has one
-    roots.update(site.getsitepackages())
-    roots.update(p for p in sys.path if os.path.basename(p) in ("site-packages", "dist-packages"))  # from a .pth
+    sites = set(site.getsitepackages())
+    sites.update(p for p in sys.path if os.path.basename(p) in ("site-packages", "dist-packages"))  # from a .pth
     roots.update(SYSTEM)
     allow = Allowlist(read_dirs=[str(Path(work).resolve())], write_dirs=[str(Path(home).resolve())],
                       write_files={os.devnull}, refused=set(refused))  # fmt: skip
+    if packages is None:
+        roots |= sites
+    else:
+        allow.list_dirs += [str(Path(d).resolve()) for d in sites if os.path.isdir(d)]
+        allow.read_dirs += [p for p in packages if os.path.isdir(p)]
+        allow.read_files |= {p for p in packages if not os.path.isdir(p)}
     for root in sorted({Path(r).resolve() for r in roots if os.path.isdir(r)}):
         if root == package or root in package.parents:
             listed, readable = _beside(root, package)

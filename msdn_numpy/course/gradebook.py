@@ -58,6 +58,7 @@ from pathlib import Path
 from typing import Any
 
 from msdn_numpy.course import wire
+from msdn_numpy.course.allowlist import dependencies
 from msdn_numpy.course.copying import SubmissionProblem, copy_submission
 from msdn_numpy.course.exercises import EXERCISES
 from msdn_numpy.course.grading import (
@@ -155,6 +156,7 @@ class Run:
     folder: Path
     subs: list[Submission]
     user: tuple[int, int] | None = None
+    packages: list[str] | None = None
     stop: threading.Event = field(default_factory=threading.Event)
     live: set = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -290,7 +292,8 @@ class StudentProcess:
         self.drain.start()
         self.deadline = time.monotonic() + STARTUP_SECONDS
         config = {"file": str(work / file), "key": key, "work": str(work), "home": str(self.home),
-                  "limits": run.limits, "user": list(run.user) if run.user else None}  # fmt: skip
+                  "packages": run.packages, "limits": run.limits,
+                  "user": list(run.user) if run.user else None}  # fmt: skip
         with contextlib.suppress(OSError):  # a process that died at once is reported by receive()
             wire.write_frame(self._to, wire.pack(config))
 
@@ -577,7 +580,7 @@ def grade(
     folder = Path(tempfile.mkdtemp(prefix="msdn-grade-"))
     if user is not None:
         folder.chmod(0o711)  # the user nobody may pass through, not list: a student's folder name is secret
-    run = Run(timeout, seed, {**DEFAULT_LIMITS, **(limits or {})}, folder, subs, user)
+    run = Run(timeout, seed, {**DEFAULT_LIMITS, **(limits or {})}, folder, subs, user, dependencies())
     pool = ThreadPoolExecutor(max_workers=jobs)
     results: dict[tuple[int, str], ExerciseGrades] = {}
     try:

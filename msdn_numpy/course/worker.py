@@ -161,7 +161,7 @@ class Worker:
 
 
 def main(argv: list[str]) -> None:
-    """``FD_IN FD_OUT``; the first frame on ``FD_IN`` is ``{"file", "key", "work", "home", "limits", "user"}``."""
+    """``FD_IN FD_OUT``; the first frame on ``FD_IN`` is the configuration (see :class:`gradebook.StudentProcess`)."""
     fd_in, fd_out = int(argv[0]), int(argv[1])
     body = wire.read_frame_blocking(fd_in)
     if body is None:
@@ -172,7 +172,7 @@ def main(argv: list[str]) -> None:
 
     exercises.GRADING = True  # the file's own check(...) call does nothing
     stand_ins.replace(key)
-    allow = allowlist.for_student(config["work"], config["home"], stand_ins.reference_files(key))
+    allow = allowlist.for_student(config["work"], config["home"], stand_ins.reference_files(key), config["packages"])
     user = config.get("user")
     confined = sandbox.confine(allow, config["limits"], tuple(user) if user else None)
     here = str(Path(path).parent)
