@@ -258,7 +258,15 @@ def _ended(code: int | None) -> str:
 
 
 class StudentProcess:
-    """A student process for one exercise file of a student's copy, and the channel to it."""
+    """A student process for one exercise file of a student's copy, and the channel to it.
+
+    Its command line holds the interpreter, the boot line (the package's own location, which
+    ``msdn_numpy.__file__`` tells anyway) and two descriptor numbers; its environment no path
+    of the grader's. The configuration is the first frame on its pipe: ``file`` (the exercise
+    file in the copy), ``key``, ``work`` (the copy, read-only to it), ``home`` (its own
+    folder, read and write), ``packages`` (the installed packages it may read), ``limits``
+    and ``user`` (uid, gid to become, when the grader is root).
+    """
 
     def __init__(self, run: Run, copy: Copy, file: str, key: str, output: Output) -> None:
         assert copy.folder is not None
