@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 
 import pytest
-from grade_helpers import SOLUTION, assert_class_goes_on, changed, run_measured, student_folder
+from grade_helpers import SOLUTION, assert_class_goes_on, changed, run, run_measured, student_folder
 
 from msdn_numpy.course.copying import MAX_BYTES, MAX_DEPTH, MAX_ENTRIES
 
@@ -119,3 +119,18 @@ def test_a_forged_frame_length_is_a_malformed_answer(graded) -> None:
     assert relu["status"] == "FAIL" and "malformed" in relu["problem"] and "more than 4194304" in relu["problem"]
     assert students["forged_length"]["points"] == 17
     _class_goes_on(graded)
+
+
+def test_a_students_folder_is_copied_once_for_all_exercises(tmp_path, monkeypatch) -> None:
+    """Two students, eight exercises each, two at a time: two copies, not sixteen."""
+    import msdn_numpy.course.gradebook as gradebook
+
+    copies = []
+    real = gradebook.copy_submission
+    monkeypatch.setattr(gradebook, "copy_submission", lambda *args: copies.append(args[0]) or real(*args))
+    folder = tmp_path / "class"
+    student_folder(folder, "alice")
+    (folder / "bob.py").write_text(SOLUTION["01_relu"])
+    code, out = run(str(folder), "--timeout", "5", "--jobs", "2")
+    assert code == 0, out
+    assert sorted(p.name for p in copies) == ["alice", "bob.py"]

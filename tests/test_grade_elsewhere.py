@@ -110,21 +110,23 @@ def graded(tmp_path_factory):
     reach = SOLUTION["08_label_axis"] + "\nfrom msdn_numpy.course.exercises import _reach\n" \
         "def receptive_field(L, kernel_sizes, p):\n    return _reach(L, kernel_sizes, p)\n"
     student_folder(folder, "graders_reach", **{"08_label_axis": reach})
-    (folder / "whoami.py").write_text(SOLUTION["01_relu"] + "\nimport os\nprint('uid', os.getuid(), os.geteuid())\n")
+    whoami = "\nimport os, sys\nprint('uid', os.getuid(), os.geteuid())\n"
+    whoami += "print('channels', sys.argv, sys.orig_argv, dict(os.environ), os.getcwd())\n"
+    (folder / "whoami.py").write_text(SOLUTION["01_relu"] + whoami)
     book = root / "grades.json"
     code, out, peak = run_measured(root, str(folder), "--timeout", "5", "--jobs", "2", "--json", str(book))
     assert code == 0, out
-    return {s["student"]: s for s in json.loads(book.read_text())["students"]}, out, peak
+    return {s["student"]: s for s in json.loads(book.read_text())["students"]}, out, peak, folder
 
 
 def _class_goes_on(graded) -> None:
-    students, out, peak = graded
+    students, out, peak, _ = graded
     assert_class_goes_on(students, out, peak)
 
 
 @pytest.mark.parametrize("student, where", [("linked", "'01_relu.py'"), ("linked_deep", "'hw/answers'")])
 def test_a_symbolic_link_anywhere_refuses_the_submission(graded, student, where) -> None:
-    students, out, _ = graded
+    students, out, _, _ = graded
     s = students[student]
     assert s["points"] == 0 and {e["status"] for e in s["exercises"].values()} == {"FAIL"}
     assert {e["problem"] for e in s["exercises"].values()} == {
@@ -137,7 +139,7 @@ def test_a_symbolic_link_anywhere_refuses_the_submission(graded, student, where)
                                            ("known_path", "/class/good/01_relu.py"),
                                            ("solutions", "/tutorials/exercises/solutions/01_relu.py")])  # fmt: skip
 def test_nothing_outside_the_students_copy_is_readable(graded, student, path) -> None:
-    students, _, _ = graded
+    students, _, _, _ = graded
     s = students[student]
     assert s["points"] == 0, s
     problems = {e["problem"] for e in s["exercises"].values()}
@@ -151,7 +153,7 @@ def test_nothing_outside_the_students_copy_is_readable(graded, student, path) ->
 
 @pytest.mark.parametrize("how", list(IM2COL))
 def test_the_reference_im2col_cannot_be_brought_back(graded, how) -> None:
-    students, _, _ = graded
+    students, _, _, _ = graded
     s = students[how]
     im2col = {f["function"]: f for f in s["exercises"]["03_im2col"]["functions"]}["im2col"]
     assert im2col["status"] == "FAIL", im2col
@@ -164,8 +166,18 @@ def test_the_reference_im2col_cannot_be_brought_back(graded, how) -> None:
     _class_goes_on(graded)
 
 
+def test_no_channel_carries_the_graders_paths(graded) -> None:
+    """The student process's command line, environment and working folder name no path of the class's.
+
+    (They do name the package's location, as ``msdn_numpy.__file__`` does.)
+    """
+    students, _, _, folder = graded
+    channels = [line for line in students["whoami"]["output"].splitlines() if line.startswith("channels ")]
+    assert channels and str(folder) not in channels[0] and str(folder.parent) not in channels[0], channels
+
+
 def test_a_root_grader_runs_students_as_nobody(graded) -> None:
-    students, _, _ = graded
+    students, _, _, _ = graded
     uid = 65534 if os.geteuid() == 0 else os.getuid()  # as root (CI): nobody; otherwise the grader's own user
     assert f"uid {uid} {uid}" in students["whoami"]["output"]
     assert students["whoami"]["points"] == 2
@@ -230,7 +242,7 @@ def test_each_layer_alone_confines_reading_and_writing(tmp_path, layer) -> None:
 
 def test_the_graders_own_reference_computation_is_a_reference_too(graded) -> None:
     """Exercise 8's receptive field is measured by ``exercises._reach``: an answer calling it FAILs."""
-    students, _, _ = graded
+    students, _, _, _ = graded
     reach = {f["function"]: f for f in students["graders_reach"]["exercises"]["08_label_axis"]["functions"]}
     assert reach["receptive_field"]["status"] == "FAIL"
     assert "uses the reference implementation msdn_numpy.course.exercises._reach" in reach["receptive_field"]["message"]
