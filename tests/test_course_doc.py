@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from msdn_numpy.course.exercises import EXERCISES
-from msdn_numpy.course.gradebook import max_points
+from msdn_numpy.course.report import max_points
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSE = (ROOT / "docs" / "COURSE.md").read_text()
@@ -25,3 +25,9 @@ def test_course_doc_holds_the_handout_and_is_linked() -> None:
     assert "\n## The handout\n" in COURSE
     assert "(docs/COURSE.md" in (ROOT / "README.md").read_text()
     assert "(../docs/COURSE.md)" in (ROOT / "tutorials" / "README.md").read_text()
+
+
+def test_course_doc_states_the_graders_memory_bound_the_tests_measure() -> None:
+    from grade_helpers import GRADER_PEAK_MB
+
+    assert f"**under {GRADER_PEAK_MB} MB with `--jobs 2`**" in COURSE

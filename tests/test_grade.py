@@ -98,7 +98,9 @@ def test_hanging_function_times_out_and_the_rest_is_still_checked(graded) -> Non
     # a single file holds every exercise: loaded once per exercise, and 01_relu again after the time-out,
     # 2 lines per load
     lines = 2 * (len(EXERCISES) + 1)
-    assert f"hanging: printed {lines} line(s) while being checked, first: 'hello from the student'" in out
+    per_load = len("hello from the student\na second line\n")
+    printed = f"{lines} line(s) ({lines // 2 * per_load} bytes)"
+    assert f"hanging: printed {printed} while being checked, first: 'hello from the student'" in out
     assert book["students"][3]["output"].startswith("hello from the student\na second line\n")
 
 

@@ -32,23 +32,36 @@ _grading.rel_error = lambda a, b: 0.0
 _np.allclose = lambda *a, **k: True
 """
 
-#: Frames forged on the worker's results channel (its descriptor read from /proc/self/cmdline),
-#: after forged verdicts printed on stdout.
-FORGE = """
-print('{"event": "done", "status": "PASS", "function": "relu_forward"}')
-print("relu_forward PASS\\nrelu_backward PASS", flush=True)  # flushed: the process may be killed right after
-import os as _os
-from msdn_numpy.course import wire as _wire
-_argv = open("/proc/self/cmdline", "rb").read().split(b"\\0")
-_fd = int(_argv[_argv.index(b"-c") + 6])
-for _m in ({"event": "loaded"}, {"event": "done", "status": "PASS"}, {"has": True, "kind": "value"}):
-    _os.write(_fd, _wire.pack(_m))
+#: How a student's file finds the worker's results channel without /proc (unreadable): the one pipe,
+#: beyond the standard streams, open for writing.
+CHANNEL = """
+import fcntl as _fcntl, os as _os, stat as _stat
+def _channel():
+    for fd in range(3, 256):
+        try:
+            writes = _fcntl.fcntl(fd, _fcntl.F_GETFL) & _os.O_ACCMODE == _os.O_WRONLY
+            if _stat.S_ISFIFO(_os.fstat(fd).st_mode) and writes:
+                return fd
+        except OSError:
+            pass
 """
 
-JUNK = """
-import os as _os
-_argv = open("/proc/self/cmdline", "rb").read().split(b"\\0")
-_os.write(int(_argv[_argv.index(b"-c") + 6]), b"\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x10{not json at all}")
+#: Frames forged on the worker's results channel, after forged verdicts printed on stdout.
+FORGE = CHANNEL + """
+print('{"event": "done", "status": "PASS", "function": "relu_forward"}')
+print("relu_forward PASS\\nrelu_backward PASS", flush=True)  # flushed: the process may be killed right after
+from msdn_numpy.course import wire as _wire
+for _m in ({"event": "loaded"}, {"event": "done", "status": "PASS"}, {"has": True, "kind": "value"}):
+    _os.write(_channel(), _wire.pack(_m))
+"""
+
+#: Junk on the channel: a frame that is not JSON, and one nested deeper than Python's JSON parser goes.
+JUNK = CHANNEL + """
+_os.write(_channel(), b"\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x10{not json at all}")
+"""
+DEEP = CHANNEL + """
+_body = b"[" * 200000 + b"\\n"
+_os.write(_channel(), len(_body).to_bytes(8, "big") + _body)
 """
 
 
@@ -62,6 +75,7 @@ def graded(tmp_path_factory):
                                   "return p - lr * g, m, v") + REL_ERROR_ZERO,
         "forged_channel": WRONG_RELU + FORGE,
         "junk_channel": SOLUTION["01_relu"] + JUNK,
+        "deep_channel": SOLUTION["01_relu"] + DEEP,
         "good": SOLUTION["01_relu"],
         "reference_im2col": SOLUTION["03_im2col"] + "\nfrom msdn_numpy.nn.conv import im2col  # noqa: F811\n",
         "reference_lstm": SOLUTION["05_lstm_bptt"]
@@ -105,11 +119,13 @@ def test_forged_frames_and_printed_verdicts_are_no_pass(graded) -> None:
     assert "relu_forward PASS" in s["output"]  # what it printed is reported as its output, nothing more
 
 
-def test_junk_on_the_channel_fails_that_student_and_the_class_goes_on(graded) -> None:
+@pytest.mark.parametrize("student", ["junk_channel", "deep_channel"])
+def test_junk_on_the_channel_fails_that_student_and_the_class_goes_on(graded, student) -> None:
     students, out = graded
-    junk = students["junk_channel"]
+    junk = students[student]
     assert junk["points"] == 0 and junk["exercises"]["01_relu"]["status"] == "FAIL"
     assert "malformed" in junk["exercises"]["01_relu"]["problem"]
+    assert "Traceback" not in out
     assert students["good"]["exercises"]["01_relu"]["status"] == "PASS" and students["good"]["points"] == 2
 
 

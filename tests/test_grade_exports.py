@@ -14,7 +14,7 @@ import pytest
 from grade_helpers import SOLUTION, changed, run, student_folder
 
 from msdn_numpy.course.exercises import EXERCISES
-from msdn_numpy.course.gradebook import max_points
+from msdn_numpy.course.report import max_points
 
 FULL = {key: len(e.functions) for key, e in EXERCISES.items()}
 
@@ -136,7 +136,7 @@ def test_gradescope_refuses_a_class(klass, capsys) -> None:
 
     assert main(["grade", str(root / "class"), "--gradescope", str(out)]) == 2
     err = capsys.readouterr().err
-    assert "--gradescope writes one student's results.json, but 4 students were given" in err
+    assert "the upload holds the work of 4 students ('all/', 'cheat/', 'loop/', 'wrong4/'), and --gradescope" in err
     assert len(err.strip().splitlines()) == 1 and not out.exists()
 
 

@@ -2,7 +2,7 @@
 
 Each student process runs in a temporary copy of the student's folder, with the folder last
 on ``sys.path``, under resource limits (memory, CPU, file size), Landlock (writes only in its
-temporary folder) and seccomp (no new processes); its process group is killed after each
+own home) and seccomp (no new processes); its process group is killed after each
 exercise. On this machine Landlock and seccomp are available: the run prints no warning.
 """
 
@@ -36,14 +36,16 @@ def _tries(*lines: str) -> str:
 
 
 def _marked_processes() -> list[str]:
+    """The processes whose command line or working folder holds MARKER (a student process runs in $TMPDIR)."""
     found = []
     for p in Path("/proc").iterdir():
         if p.name.isdigit():
             try:
                 cmdline = (p / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                cwd = os.readlink(p / "cwd")
             except OSError:
                 continue
-            if MARKER in cmdline:
+            if MARKER in cmdline or MARKER in cwd:
                 found.append(cmdline)
     return found
 
@@ -73,7 +75,8 @@ def graded(tmp_path_factory):
         "[os.fork() for _ in range(50)]",
     )
     (folder / "forker.py").write_text(relu + "\n" + forks)
-    (folder / "filler.py").write_text(relu + "\nwith open('big.bin', 'wb') as _f:\n"
+    (folder / "filler.py").write_text(relu + "\nimport tempfile\n"  # its home: the one place it may write
+                                      "with open(tempfile.gettempdir() + '/big.bin', 'wb') as _f:\n"
                                       "    for _ in range(200):\n        _f.write(b'x' * 2**20)\n")  # fmt: skip
     (folder / "looper.py").write_text(changed("01_relu", "return np.maximum(x, 0.0)", "while True:\n        pass"))
     (folder / "good.py").write_text(relu)
@@ -160,7 +163,7 @@ def test_a_signal_ends_the_run_with_nothing_left(tmp_path, signum) -> None:
     )  # fmt: skip
     try:
         assert proc.stdout.readline().startswith("grading 1 student(s)")
-        for _ in range(200):  # until a student process runs (its path holds the marker)
+        for _ in range(200):  # until a student process runs (its working folder holds the marker)
             if _marked_processes():
                 break
             time.sleep(0.05)

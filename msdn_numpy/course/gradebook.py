@@ -1,47 +1,48 @@
 """``msdn grade``: every exercise's checks on a class's work, one row per student, and a JSON gradebook.
 
-**What it grades** (:func:`collect`). Each path given is
+**What it grades**: :mod:`msdn_numpy.course.submissions` (student folders, student files,
+class folders; what is left out and why). **What it reports**: :mod:`msdn_numpy.course.report`.
 
-* a *student folder* when it holds a file named like an exercise (``01_relu.py`` ...
-  ``08_label_axis.py``): one student, named after the folder, each exercise checked against its
-  own file (a missing file is NOT DONE);
-* a *file*: one student, named after the file, holding any or all of the exercises;
-* otherwise a *class folder*: each sub-folder is a student folder and each ``.py`` file a
-  student file (hidden entries and ``__pycache__`` are skipped).
-
-**How** (:func:`grade_exercise`). Each exercise of each student is checked in a fresh
-process (:mod:`msdn_numpy.course.worker`) that loads only that exercise's file, in a
-temporary copy of the student's folder, confined by :mod:`msdn_numpy.course.sandbox`
-(memory, CPU time, file size, no new processes, writes only in its temporary folder).
-That process computes nothing but the student's outputs on inputs sent to it; this
-process, which never imports the student's code, draws the inputs from a secret seed,
-computes the expected outputs with the package's layers and judges. So
+**How** (:func:`grade_exercise`). Each student's folder is copied once, within limits
+(:mod:`msdn_numpy.course.copying`), to a temporary folder of its own; a copy refused (a
+link, a FIFO, too deep, too many files, too large) is a FAIL of that student's every
+exercise, with the reason. Each exercise is then checked in a fresh process
+(:mod:`msdn_numpy.course.worker`) that loads only that exercise's file from the copy (which
+it reads and cannot change; it writes only in a home of its own),
+confined by :mod:`msdn_numpy.course.sandbox` (as the user ``nobody`` when the grader is
+root; memory, CPU time, file size, no new processes, reading and writing only what
+:mod:`msdn_numpy.course.allowlist` allows). That process computes nothing but the
+student's outputs on inputs sent to it; this process, which never imports the student's
+code, draws the inputs from a secret seed, computes the expected outputs with the
+package's layers and judges. So
 
 * an exception, in the file or in a function, is a FAIL with the reason and the line;
 * a check that takes longer than the time limit is a FAIL ``timed out``; the process is
   killed (its whole process group) and a new one checks the functions still to do;
 * a process that dies or sends a malformed message is a FAIL for what it was checking;
-* whatever the file prints is captured, kept out of the table, and reported.
+* whatever the file prints is read in chunks and counted; the first ``OUTPUT_LIMIT``
+  bytes per student are kept and reported, never mixed into the table.
+
+**This process's memory is bounded whatever a student does**: per student process at
+work, one frame of at most ``wire.MAX_FRAME`` bytes (4 MB) and its decoded values, a read
+buffer of ``OUTPUT_CHUNK`` bytes, ``OUTPUT_LIMIT`` bytes of output; messages from a student
+process are cut to ``MESSAGE_LIMIT`` characters; a class folder is read up to
+``submissions.MAX_CLASS_ENTRIES`` entries and a student's folder up to
+``copying.MAX_ENTRIES``. docs/COURSE.md states the bound this gives and the test that
+measures it.
 
 A table cell is the exercise's verdict and its worst relative error: ``PASS 3.1e-16``,
 ``FAIL 4.8e-02`` (a wrong value), ``FAIL`` (an exception, a shape, a time-out),
 ``NOT DONE`` or ``NOT DONE 1/2`` (one of two functions passes, the other is not written).
-
-**Points** (:data:`SCORING`). One point per checked function that PASSes, none for a FAIL
-or NOT DONE; an exercise's points are the sum over its functions, a student's total the
-sum over the exercises (the maxima: :func:`max_points`). They are printed under the table
-and written by ``--json``, ``--csv FILE`` (one row per student) and ``--gradescope FILE``
-(Gradescope's ``results.json``, one student).
 """
 
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
 import json
 import math
 import os
+import pwd
 import secrets
 import select
 import shutil
@@ -52,11 +53,13 @@ import tempfile
 import threading
 import time
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from msdn_numpy.course import wire
+from msdn_numpy.course.allowlist import dependencies
+from msdn_numpy.course.copying import SubmissionProblem, copy_submission
 from msdn_numpy.course.exercises import EXERCISES
 from msdn_numpy.course.grading import (
     FunctionResult,
@@ -68,14 +71,35 @@ from msdn_numpy.course.grading import (
     run_function_check,
     worst_error,
 )
+from msdn_numpy.course.report import (
+    SCORING,
+    format_not_graded,
+    format_points,
+    format_table,
+    function_points,
+    to_csv,
+    to_gradescope,
+    to_json,
+)
+from msdn_numpy.course.submissions import (
+    EXERCISE_FILES,
+    NotGraded,
+    Submission,
+    collect,
+    missing_message,
+    near_misses,
+    shown,
+)
 from msdn_numpy.util.files import OutputError, check_output, is_stdout, write_text
 
 #: Time a student process may take to start (import NumPy and the package) before the student's code runs.
 STARTUP_SECONDS = 60.0
-#: Captured output kept per student (the rest is counted, not stored).
+#: Bytes of a student's printed output kept (the rest is counted, not stored).
 OUTPUT_LIMIT = 4000
-#: The largest student folder copied for grading.
-FOLDER_LIMIT_MB = 64
+#: Bytes of printed output read at a time.
+OUTPUT_CHUNK = 64 * 2**10
+#: Characters kept of any text a student process sends (an exception's message).
+MESSAGE_LIMIT = 1000
 #: The limits of a student process (``msdn grade --memory-mb`` etc.).
 DEFAULT_LIMITS = {"memory_mb": 2048, "cpu_seconds": 120, "file_mb": 16, "processes": 0}
 #: Where the package lives: appended to the student process's ``sys.path`` (after the standard library).
@@ -85,74 +109,22 @@ _BOOT = (
 )
 
 
-# ----------------------------------------------------------------------------------------
-# what to grade
-# ----------------------------------------------------------------------------------------
-@dataclass
-class Submission:
-    """One student's work: a folder of exercise files, or one file holding any of the exercises."""
-
-    student: str
-    path: Path
-    is_folder: bool
-
-    def file_for(self, key: str) -> Path | None:
-        if not self.is_folder:
-            return self.path
-        f = self.path / f"{key}.py"
-        return f if f.is_file() else None
-
-
-def _holds_exercises(folder: Path) -> bool:
-    return any((folder / f"{key}.py").is_file() for key in EXERCISES)
-
-
-def _skipped(p: Path) -> bool:
-    return p.name.startswith(".") or p.name == "__pycache__"
-
-
-def collect(paths: list[str | Path]) -> list[Submission]:
-    """The students in ``paths`` (see the module's docstring), in the order given, each folder sorted.
-
-    Raises
-    ------
-    FileNotFoundError
-        A path that does not exist, or nothing to grade at all.
-    """
-    found: list[tuple[Path, bool]] = []
-    for p in map(Path, paths):
-        if p.is_file():
-            found.append((p, False))
-        elif p.is_dir():
-            if _holds_exercises(p):
-                found.append((p, True))
-                continue
-            for child in sorted(p.iterdir()):
-                if _skipped(child):
-                    continue
-                if child.is_dir():
-                    found.append((child, True))
-                elif child.is_file() and child.suffix == ".py":
-                    found.append((child, False))
-        else:
-            raise FileNotFoundError(f"no such file or folder: {p}")
-    if not found:
-        raise FileNotFoundError(
-            f"no .py files in {', '.join(map(str, paths))}: give students' files, student folders (holding "
-            f"{next(iter(EXERCISES))}.py, ...) or a class folder of either"
-        )
-    names = [p.name if folder else p.stem for p, folder in found]
-    return [
-        Submission(name if names.count(name) == 1 else str(p), p.resolve(), folder)
-        for name, (p, folder) in zip(names, found)
-    ]
+def student_user() -> tuple[int, int] | None:
+    """The (uid, gid) student processes run as when the grader is root (``nobody``), else None."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        entry = pwd.getpwnam("nobody")
+        return entry.pw_uid, entry.pw_gid
+    except KeyError:
+        return 65534, 65534
 
 
 def student_files(paths: list[str | Path]) -> list[Path]:
-    """Every file the grading reads (the inputs no output may replace)."""
+    """The exercise files the grading reads (the inputs no output may replace)."""
     files = []
-    for sub in collect(paths):
-        files += [f for f in (sub.file_for(k) for k in EXERCISES) if f is not None] if sub.is_folder else [sub.path]
+    for sub in collect(paths)[0]:
+        files += [sub.path / name for name in EXERCISE_FILES] if sub.is_folder else [sub.path]
     return sorted(set(files))
 
 
@@ -168,24 +140,62 @@ class Lost(BaseException):
 
 
 @dataclass
+class Copy:
+    """A student's temporary folder (``work/``: the copy, read-only to their processes; a home per process)."""
+
+    folder: Path | None
+    files: list[str]
+    problem: str | None = None
+
+
+@dataclass
 class Run:
     timeout: float
     seed: int | None
     limits: dict[str, Any]
     folder: Path
+    subs: list[Submission]
+    user: tuple[int, int] | None = None
+    packages: list[str] | None = None
     stop: threading.Event = field(default_factory=threading.Event)
     live: set = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
     warnings: set = field(default_factory=set)
-    count: int = 0
+    copies: dict[int, Copy] = field(default_factory=dict)
+    copy_locks: dict[int, threading.Lock] = field(default_factory=dict)
+    left: dict[int, int] = field(default_factory=dict)
 
-    def next_folder(self) -> Path:
-        with self.lock:
-            self.count += 1
-            n = self.count
-        d = self.folder / f"w{n}"
-        d.mkdir()
-        return d
+    def __post_init__(self) -> None:
+        self.copy_locks = {i: threading.Lock() for i in range(len(self.subs))}
+        self.left = dict.fromkeys(range(len(self.subs)), len(EXERCISES))
+
+    def copy(self, i: int) -> Copy:
+        """Student ``i``'s copy, made by the first of their exercises to ask."""
+        with self.copy_locks[i]:
+            if i not in self.copies:
+                self.copies[i] = self._make_copy(self.subs[i])
+            return self.copies[i]
+
+    def done(self, i: int) -> None:
+        """One exercise of student ``i`` is graded; after the last, their temporary folder is removed."""
+        with self.copy_locks[i]:
+            self.left[i] -= 1
+            made = self.copies.get(i)
+            if self.left[i] == 0 and made is not None and made.folder is not None:
+                shutil.rmtree(made.folder, ignore_errors=True)
+
+    def _make_copy(self, sub: Submission) -> Copy:
+        folder = Path(tempfile.mkdtemp(dir=self.folder))  # a random name: another student cannot guess it
+        folder.chmod(0o711)  # passed through, not listed
+        try:
+            files = copy_submission(sub.path, folder / "work", sub.is_folder)
+        except SubmissionProblem as exc:
+            shutil.rmtree(folder, ignore_errors=True)
+            return Copy(None, [], str(exc))
+        except OSError as exc:
+            shutil.rmtree(folder, ignore_errors=True)
+            return Copy(None, [], f"the submission could not be copied ({exc.strerror or exc})")
+        return Copy(folder, files)
 
     def kill_all(self) -> None:
         with self.lock:
@@ -206,14 +216,31 @@ def _kill(proc: subprocess.Popen) -> None:
         pass
 
 
-def _drain(stream: IO[str], kept: list[str], counts: list[int]) -> None:
-    """Read a process's output to the end, keeping the first ``OUTPUT_LIMIT`` characters."""
+@dataclass
+class Output:
+    """What one student process printed: the first ``OUTPUT_LIMIT`` bytes, and how much in all."""
+
+    kept: bytearray = field(default_factory=bytearray)
+    newlines: int = 0
+    bytes: int = 0
+    open_line: bool = False
+
+    @property
+    def lines(self) -> int:
+        return self.newlines + self.open_line
+
+
+def _drain(fd: int, out: Output) -> None:
+    """Read a process's output to the end in chunks, keeping a bounded prefix (no line is awaited)."""
     try:
-        for line in stream:
-            counts[0] += 1
-            if sum(map(len, kept)) < OUTPUT_LIMIT:
-                kept.append(line)
-    except (OSError, ValueError):
+        while chunk := os.read(fd, OUTPUT_CHUNK):
+            out.newlines += chunk.count(b"\n")
+            out.bytes += len(chunk)
+            out.open_line = not chunk.endswith(b"\n")
+            room = OUTPUT_LIMIT - len(out.kept)
+            if room > 0:
+                out.kept += chunk[:room]
+    except OSError:
         pass
 
 
@@ -231,34 +258,36 @@ def _ended(code: int | None) -> str:
 
 
 class StudentProcess:
-    """A student process for one exercise file, and the channel to it."""
+    """A student process for one exercise file of a student's copy, and the channel to it.
 
-    def __init__(self, run: Run, sub: Submission, file: Path, key: str, output: tuple) -> None:
+    Its command line holds the interpreter, the boot line (the package's own location, which
+    ``msdn_numpy.__file__`` tells anyway) and two descriptor numbers; its environment no path
+    of the grader's. The configuration is the first frame on its pipe: ``file`` (the exercise
+    file in the copy), ``key``, ``work`` (the copy, read-only to it), ``home`` (its own
+    folder, read and write), ``packages`` (the installed packages it may read), ``limits``
+    and ``user`` (uid, gid to become, when the grader is root).
+    """
+
+    def __init__(self, run: Run, copy: Copy, file: str, key: str, output: Output) -> None:
+        assert copy.folder is not None
         self.run = run
-        self.home = run.next_folder()
-        work = self.home / "work"
-        if sub.is_folder:
-            size = sum(f.stat().st_size for f in sub.path.rglob("*") if f.is_file() and not f.is_symlink())
-            if size > FOLDER_LIMIT_MB * 2**20:
-                raise Lost("load", f"the folder holds {size / 2**20:.0f} MB, more than {FOLDER_LIMIT_MB} MB: "
-                           "hand in only the exercise files")  # fmt: skip
-            shutil.copytree(sub.path, work, symlinks=True, ignore=shutil.ignore_patterns("__pycache__", ".*"))
-        else:
-            work.mkdir()
-            shutil.copy2(file, work / file.name)
+        self.home = Path(tempfile.mkdtemp(dir=copy.folder, prefix="p"))
         (self.home / "mpl").mkdir()
+        if run.user is not None:
+            for d in (self.home, self.home / "mpl"):
+                os.chown(d, *run.user)
+        work = copy.folder / "work"
         to_child, self._to = os.pipe()
         self._from, from_child = os.pipe()
         env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(self.home), "TMPDIR": str(self.home),
+            "PATH": "/usr/bin:/bin", "HOME": str(self.home), "TMPDIR": str(self.home),
             "MPLBACKEND": "Agg", "MPLCONFIGDIR": str(self.home / "mpl"), "LANG": "C.UTF-8",
             "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
         }  # fmt: skip
-        args = [str(work / file.name), key, str(self.home), str(to_child), str(from_child), json.dumps(run.limits)]
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-I", "-B", "-c", _BOOT, *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT, text=True, errors="replace", cwd=work, env=env, start_new_session=True,
+                [sys.executable, "-I", "-B", "-c", _BOOT, str(to_child), str(from_child)], stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=work, env=env, start_new_session=True,
                 pass_fds=(to_child, from_child),
             )  # fmt: skip
         finally:
@@ -267,9 +296,14 @@ class StudentProcess:
         with run.lock:
             run.live.add(self.proc)
         self.reader = wire.FrameReader(self._from)
-        self.drain = threading.Thread(target=_drain, args=(self.proc.stdout, *output), daemon=True)
+        self.drain = threading.Thread(target=_drain, args=(self.proc.stdout.fileno(), output), daemon=True)
         self.drain.start()
         self.deadline = time.monotonic() + STARTUP_SECONDS
+        config = {"file": str(work / file), "key": key, "work": str(work), "home": str(self.home),
+                  "packages": run.packages, "limits": run.limits,
+                  "user": list(run.user) if run.user else None}  # fmt: skip
+        with contextlib.suppress(OSError):  # a process that died at once is reported by receive()
+            wire.write_frame(self._to, wire.pack(config))
 
     def receive(self) -> tuple[dict, dict]:
         """The next message, by ``self.deadline``; :class:`Lost` if it does not come or is malformed."""
@@ -313,6 +347,8 @@ class StudentProcess:
             except OSError:
                 pass
         self.drain.join(timeout=2)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
         shutil.rmtree(self.home, ignore_errors=True)
 
 
@@ -339,13 +375,13 @@ class RemoteStudent:
         if kind == "missing":
             raise NotDone(f"{name} is not defined")
         if kind == "not_implemented":
-            raise NotImplementedError(str(answer.get("message", "")))
+            raise NotImplementedError(str(answer.get("message", ""))[:MESSAGE_LIMIT])
         if kind == "raised":
-            raise StudentRaised(str(answer.get("text", "raised")))
+            raise StudentRaised(str(answer.get("text", "raised"))[:MESSAGE_LIMIT])
         if kind == "reference":
             raise Mismatch(
-                f"{name}: uses the reference implementation {answer.get('name')}; this exercise asks for your own "
-                "(the package's is not available while grading)"
+                f"{name}: uses the reference implementation {str(answer.get('name'))[:200]}; this exercise asks for "
+                "your own (the package's is not available while grading)"
             )
         if kind != "value" or "out" not in values:
             raise Lost("malformed", f"an answer of kind {kind!r}")
@@ -385,47 +421,49 @@ class ExerciseGrades:
     functions: dict[str, FunctionResult]
     problem: str | None = None
     file: str | None = None
+    refused: bool = False
 
 
-def grade_exercise(run: Run, sub: Submission, key: str, output: tuple) -> ExerciseGrades:
-    """Check every function of exercise ``key`` in the student's file for it, each within ``run.timeout``."""
+def _loaded(process: StudentProcess, run: Run) -> str | None:
+    """Wait for the process to be ready and the file loaded; None, or why every function fails."""
+    try:
+        answer, _ = process.receive()
+        if answer.get("event") != "ready":
+            raise Lost("malformed", "no ready message")
+        if not answer.get("landlock"):
+            run.warnings.add("this kernel has no Landlock: only a Python audit hook kept student code from reading "
+                             "and writing files outside its folder")  # fmt: skip
+        if answer.get("seccomp") is not True:
+            run.warnings.add("no seccomp filter here: student code could start processes")
+        if run.user is not None and answer.get("user") != run.user[0]:
+            run.warnings.add("student code ran as root: the grader could not become the user nobody")
+        process.deadline = time.monotonic() + run.timeout
+        answer, _ = process.receive()
+        if answer.get("event") == "load_failed":
+            return f"the file raised when loaded: {str(answer.get('message'))[:MESSAGE_LIMIT]}"
+        if answer.get("event") != "loaded":
+            raise Lost("malformed", "no loaded message")
+    except Lost as lost:
+        if lost.reason == "interrupted":
+            raise
+        return {
+            "timeout": f"loading the file took more than {run.timeout:g} s (top-level code that never ends?)",
+            "ended": f"{lost.detail} while loading the file",
+            "malformed": f"the student process sent a malformed message while loading the file ({lost.detail})",
+        }[lost.reason]
+    return None
+
+
+def _check_functions(run: Run, copy: Copy, file: str, key: str, output: Output) -> tuple[dict, str | None]:
+    """Every function of exercise ``key`` in ``file``, a fresh process after each time-out or death."""
     functions = EXERCISES[key].functions
-    file = sub.file_for(key)
-    if file is None:
-        message = f"no file {key}.py in {sub.path.name}/"
-        return ExerciseGrades({fn: FunctionResult(fn, "NOT DONE", message) for fn in functions})
     done: dict[str, FunctionResult] = {}
     problem = None
     while len(done) < len(functions) and problem is None:
+        process = StudentProcess(run, copy, file, key, output)
         try:
-            process = StudentProcess(run, sub, file, key, output)
-        except Lost as lost:
-            problem = lost.detail
-            break
-        try:
-            try:
-                answer, _ = process.receive()
-                if answer.get("event") != "ready":
-                    raise Lost("malformed", "no ready message")
-                if not answer.get("landlock"):
-                    run.warnings.add("this kernel has no Landlock: student code could write outside its folder")
-                if answer.get("seccomp") is not True:
-                    run.warnings.add("no seccomp filter here: student code could start processes")
-                process.deadline = time.monotonic() + run.timeout
-                answer, _ = process.receive()
-                if answer.get("event") == "load_failed":
-                    problem = f"the file raised when loaded: {answer.get('message')}"
-                    break
-                if answer.get("event") != "loaded":
-                    raise Lost("malformed", "no loaded message")
-            except Lost as lost:
-                if lost.reason == "interrupted":
-                    raise
-                problem = {
-                    "timeout": f"loading the file took more than {run.timeout:g} s (top-level code that never ends?)",
-                    "ended": f"{lost.detail} while loading the file",
-                    "malformed": f"the student process sent a malformed message while loading the file ({lost.detail})",
-                }[lost.reason]
+            problem = _loaded(process, run)
+            if problem is not None:
                 break
             student = RemoteStudent(process, run.seed)
             for fn in functions:
@@ -445,8 +483,27 @@ def grade_exercise(run: Run, sub: Submission, key: str, output: tuple) -> Exerci
                     break  # a fresh process for the rest
         finally:
             process.close()
+    return done, problem
+
+
+def grade_exercise(run: Run, i: int, key: str, output: Output) -> ExerciseGrades:
+    """Check every function of exercise ``key`` of student ``i``, each within ``run.timeout``."""
+    sub = run.subs[i]
+    functions = EXERCISES[key].functions
+    try:
+        copy = run.copy(i)
+        if copy.problem is not None:
+            return ExerciseGrades({fn: FunctionResult(fn, "FAIL", copy.problem) for fn in functions}, copy.problem,
+                                  None, refused=True)  # fmt: skip
+        file = f"{key}.py" if sub.is_folder else copy.files[0]
+        if file not in copy.files:
+            message = missing_message(key, sub.path.name, near_misses(copy.files).get(key, []))
+            return ExerciseGrades({fn: FunctionResult(fn, "NOT DONE", message) for fn in functions})
+        done, problem = _check_functions(run, copy, file, key, output)
+    finally:
+        run.done(i)
     results = {fn: done.get(fn) or FunctionResult(fn, "FAIL", problem or "not checked") for fn in functions}
-    return ExerciseGrades(results, problem, str(file))
+    return ExerciseGrades(results, problem, str(sub.path / file if sub.is_folder else sub.path))
 
 
 @dataclass
@@ -456,7 +513,7 @@ class StudentGrades:
     Attributes
     ----------
     student : str
-        The folder's or file's name (the path, if two share a name).
+        The folder's or file's name (the path, if two share a name), as it is (shown escaped).
     source : str
         The student's folder or file.
     files : dict[str, str or None]
@@ -465,11 +522,14 @@ class StudentGrades:
         ``functions[exercise][function]``, for every exercise.
     problems : dict[str, str]
         Per exercise whose file could not be checked as a whole (it raised, timed out or
-        exited while loading), why; its functions then fail with this message.
+        exited while loading, or the submission was refused), why; its functions then fail
+        with this message.
+    refused : str or None
+        Why the whole submission was refused (a link, a FIFO, too many files ...), if it was.
     output : str
-        What the files printed while being checked (the first ``OUTPUT_LIMIT`` characters).
-    output_lines : int
-        How many lines they printed in all.
+        What the files printed while being checked (the first ``OUTPUT_LIMIT`` bytes, decoded).
+    output_lines, output_bytes : int
+        How many lines and bytes they printed in all.
     """
 
     student: str
@@ -477,8 +537,10 @@ class StudentGrades:
     files: dict[str, str | None] = field(default_factory=dict)
     functions: dict[str, dict[str, FunctionResult]] = field(default_factory=dict)
     problems: dict[str, str] = field(default_factory=dict)
+    refused: str | None = None
     output: str = ""
     output_lines: int = 0
+    output_bytes: int = 0
 
     def status(self, key: str) -> str:
         return exercise_status(list(self.functions[key].values()))
@@ -508,22 +570,29 @@ def grade(
     seed: int | None = None,
     limits: dict[str, Any] | None = None,
     warnings: list[str] | None = None,
+    skipped: list[NotGraded] | None = None,
 ) -> list[StudentGrades]:
     """Grade every student in ``paths`` (``jobs`` exercise files at a time; default one per CPU core).
 
     ``seed`` fixes the inputs of the checks (None: the exercises' own, public ones; ``msdn
     grade`` draws a secret one per run). ``warnings``, if given, receives what the
-    sandbox could not enforce here.
+    sandbox could not enforce here; ``skipped`` the class folders' entries not graded.
     """
-    subs = collect(paths)
+    subs, not_graded = collect(paths)
+    if skipped is not None:
+        skipped.extend(not_graded)
     jobs = jobs or os.cpu_count() or 1
     tasks = [(i, key) for i in range(len(subs)) for key in EXERCISES]
-    outputs = {t: ([], [0]) for t in tasks}
-    run = Run(timeout, seed, {**DEFAULT_LIMITS, **(limits or {})}, Path(tempfile.mkdtemp(prefix="msdn-grade-")))
+    outputs = {t: Output() for t in tasks}
+    user = student_user()
+    folder = Path(tempfile.mkdtemp(prefix="msdn-grade-"))
+    if user is not None:
+        folder.chmod(0o711)  # the user nobody may pass through, not list: a student's folder name is secret
+    run = Run(timeout, seed, {**DEFAULT_LIMITS, **(limits or {})}, folder, subs, user, dependencies())
     pool = ThreadPoolExecutor(max_workers=jobs)
     results: dict[tuple[int, str], ExerciseGrades] = {}
     try:
-        futures = {pool.submit(grade_exercise, run, subs[i], key, outputs[(i, key)]): (i, key) for i, key in tasks}
+        futures = {pool.submit(grade_exercise, run, i, key, outputs[(i, key)]): (i, key) for i, key in tasks}
         pending = set(futures)
         while pending:  # short waits: Ctrl-C and SIGTERM are seen at once
             finished, pending = wait(pending, timeout=0.1, return_when=FIRST_EXCEPTION)
@@ -542,156 +611,26 @@ def grade(
     grades = []
     for i, sub in enumerate(subs):
         g = StudentGrades(sub.student, str(sub.path))
+        kept = bytearray()
         for key in EXERCISES:
             ex = results[(i, key)]
             g.files[key], g.functions[key] = ex.file, ex.functions
             if ex.problem:
                 g.problems[key] = ex.problem
-            kept, counts = outputs[(i, key)]
-            g.output += "".join(kept)
-            g.output_lines += counts[0]
-        g.output = g.output[:OUTPUT_LIMIT]
+            if ex.refused:
+                g.refused = ex.problem
+            out = outputs[(i, key)]
+            kept += out.kept[: OUTPUT_LIMIT - len(kept)]
+            g.output_lines += out.lines
+            g.output_bytes += out.bytes
+        g.output = kept.decode("utf-8", errors="replace")
         grades.append(g)
     return grades
 
 
 # ----------------------------------------------------------------------------------------
-# points
+# the command
 # ----------------------------------------------------------------------------------------
-#: The scoring scheme, as written into every export.
-SCORING = (
-    "1 point per checked function that passes (PASS), 0 for FAIL or NOT DONE; an exercise's points are the sum "
-    "over its functions; the total is the sum over the exercises"
-)
-
-
-def function_points(result: FunctionResult) -> int:
-    """1 for a PASS, else 0."""
-    return 1 if result.status == "PASS" else 0
-
-
-def max_points() -> dict[str, int]:
-    """The most points per exercise: its number of checked functions (from :data:`EXERCISES`)."""
-    return {key: len(e.functions) for key, e in EXERCISES.items()}
-
-
-# ----------------------------------------------------------------------------------------
-# reports
-# ----------------------------------------------------------------------------------------
-def format_points(grades: list[StudentGrades]) -> str:
-    """Points per student and exercise, and the total (the maxima in the header)."""
-    most = max_points()
-    keys = list(EXERCISES)
-    header = ["points", *(f"{k[:2]}/{most[k]}" for k in keys), f"total/{sum(most.values())}"]
-    rows = [header] + [[g.student, *(str(g.points(k)) for k in keys), str(g.total)] for g in grades]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    lines = ["  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip()
-             for r in rows]  # fmt: skip
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
-def format_table(grades: list[StudentGrades]) -> str:
-    """The student × exercise table, then the details of every failure and of captured output."""
-    keys = list(EXERCISES)
-    rows = [["student", *keys]] + [[g.student, *(g.cell(k) for k in keys)] for g in grades]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(keys) + 1)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    details = []
-    for g in grades:
-        for key in keys:
-            problem = g.problems.get(key)
-            if problem:
-                details.append(f"{g.student} / {key}: every function FAILS: {problem}")
-            for r in g.functions[key].values():
-                if r.status == "FAIL" and r.message != problem:
-                    details.append(f"{g.student} / {key}: {r.message}")
-        if g.output_lines:
-            first = g.output.splitlines()[0] if g.output else ""
-            details.append(f"{g.student}: printed {g.output_lines} line(s) while being checked, first: {first[:100]!r}")
-    if details:
-        lines += ["", "Details:"] + [f"  {d}" for d in details]
-    return "\n".join(lines)
-
-
-def _finite(x: float | None) -> float | None:
-    return x if x is None or math.isfinite(x) else None
-
-
-def to_json(grades: list[StudentGrades], timeout: float, seed: int | None = None) -> dict[str, Any]:
-    """The gradebook: per student, per exercise the verdict, the worst error and every function's result.
-
-    Non-finite errors (a function that returned inf or nan) are written as ``null``.
-    """
-    most = max_points()
-    return {
-        "time_limit_seconds": timeout,
-        "seed": seed,
-        "scoring": SCORING,
-        "max_points": sum(most.values()),
-        "exercises": {
-            k: {"title": e.title, "functions": list(e.functions), "max_points": most[k]} for k, e in EXERCISES.items()
-        },
-        "students": [
-            {
-                "student": g.student,
-                "source": g.source,
-                "points": g.total,
-                "printed_lines": g.output_lines,
-                "output": g.output,
-                "exercises": {
-                    key: {
-                        "file": g.files[key],
-                        "status": g.status(key),
-                        "points": g.points(key),
-                        "problem": g.problems.get(key),
-                        "worst_error": _finite(worst_error(list(fns.values()))),
-                        "functions": [
-                            {**asdict(r), "error": _finite(r.error), "points": function_points(r)} for r in fns.values()
-                        ],
-                    }
-                    for key, fns in g.functions.items()
-                },
-            }
-            for g in grades
-        ],
-    }
-
-
-def to_csv(grades: list[StudentGrades]) -> str:
-    """One row per student: ``student``, the points of every exercise, ``total`` (header first)."""
-    buffer = io.StringIO()
-    out = csv.writer(buffer, lineterminator="\n")
-    out.writerow(["student", *EXERCISES, "total"])
-    for g in grades:
-        out.writerow([g.student, *(g.points(k) for k in EXERCISES), g.total])
-    return buffer.getvalue()
-
-
-def to_gradescope(g: StudentGrades, timeout: float) -> dict[str, Any]:
-    """Gradescope's autograder ``results.json`` for one student: one test per checked function.
-
-    ``score`` is the total; every test has ``name`` (``"01_relu: relu_forward"``),
-    ``score`` (1 or 0), ``max_score`` (1), ``output`` (PASS, or why not) and ``number``.
-    """
-    tests = []
-    for i, (key, fns) in enumerate(g.functions.items(), start=1):
-        for j, r in enumerate(fns.values(), start=1):
-            err = _finite(r.error)
-            output = r.status + (f" (worst relative error {err:.1e})" if err is not None else "")
-            if r.message:
-                output += f": {r.message}"
-            tests.append({
-                "name": f"{key}: {r.function}", "number": f"{i}.{j}", "score": function_points(r), "max_score": 1,
-                "output": output,
-            })  # fmt: skip
-    summary = f"{g.total} of {sum(max_points().values())} points ({SCORING}); time limit {timeout:g} s per check"
-    if g.output_lines:
-        summary += f"; your files printed {g.output_lines} line(s) while being checked"
-    return {"score": g.total, "output": summary, "tests": tests}
-
-
 def check_outputs(paths: list[str], outputs: dict[str, str | None], force: bool = False) -> None:
     """No output may be an input, lie inside a student's folder, or be another output.
 
@@ -753,6 +692,7 @@ def run_grade(
     if timeout <= 0:
         raise ValueError(f"--timeout must be positive, got {timeout}")
     outputs = {"--json": json_path, "--csv": csv_path, "--gradescope": gradescope_path}
+    collect(paths, upload=bool(gradescope_path))  # nothing to grade: said first, in the words of the upload
     check_outputs(paths, outputs, force=force)
     if any(is_stdout(p) for p in outputs.values()):
         stdout = sys.stdout
@@ -782,11 +722,13 @@ def _run_grade(
             write_text(path, text)  # atomic
             print(f"\n{what} written to {path}")
 
-    subs = collect(paths)
+    subs, _ = collect(paths, upload=bool(gradescope_path))
     if gradescope_path and len(subs) != 1:
+        found = ", ".join(repr(shown(s.path.name) + ("/" if s.is_folder else "")) for s in subs[:4])
         raise OutputError(
-            f"--gradescope writes one student's results.json, but {len(subs)} students were given; "
-            "grade one student's folder or file at a time (use --csv for a class)"
+            f"the upload holds the work of {len(subs)} students ({found}{', ...' if len(subs) > 4 else ''}), and "
+            f"--gradescope grades one: upload one set of exercise files, {', '.join(EXERCISE_FILES)}, in one folder "
+            "or none"
         )
     seed = secrets.randbits(63) if seed is None else seed
     print(
@@ -797,16 +739,19 @@ def _run_grade(
     previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
     try:
         warnings: list[str] = []
-        grades = grade(paths, timeout, jobs=jobs, seed=seed, limits=limits, warnings=warnings)
+        skipped: list[NotGraded] = []
+        grades = grade(paths, timeout, jobs=jobs, seed=seed, limits=limits, warnings=warnings, skipped=skipped)
     finally:
         if main_thread:
             signal.signal(signal.SIGTERM, previous)
     print(format_table(grades))
     print(f"\n{format_points(grades)}\n({SCORING})")
+    if skipped:
+        print(f"\n{format_not_graded(skipped)}")
     for w in warnings:
         print(f"\nwarning: {w}")
     if json_path:
-        write(json_path, json.dumps(to_json(grades, timeout, seed), indent=2) + "\n", "grades")
+        write(json_path, json.dumps(to_json(grades, timeout, seed, skipped), indent=2) + "\n", "grades")
     if csv_path:
         write(csv_path, to_csv(grades), "points (CSV, one row per student)")
     if gradescope_path:

@@ -198,9 +198,9 @@ def relation_block_outputs(
                 return {"problem": f"RelationBlock: {where}.params['{name}'] has shape {_shape_text(have)} but "
                         f"expected {_shape_text(value.shape)}; keep the __init__ of the template"}  # fmt: skip
             layer.params[name] = np.array(value, dtype=np.float64)
-    out = np.array(block.forward(np.array(arrays["Z"])), dtype=np.float64)
-    dZ = np.array(block.backward(np.array(arrays["dlogits"])), dtype=np.float64)
-    grads = [[np.array(layer.grads[k], dtype=np.float64) for k in ("W", "b")] for layer in [*convs, block.readout]]
+    out = np.array(block.forward(np.array(arrays["Z"])))  # as they are: the grader judges their kind (no complex)
+    dZ = np.array(block.backward(np.array(arrays["dlogits"])))
+    grads = [[np.array(layer.grads.get(k)) for k in ("W", "b")] for layer in [*convs, block.readout]]
     try:
         result = gradcheck(block, np.array(arrays["Z"]))
         checked: dict[str, Any] = {"passed": bool(result.passed), "worst": str(result.worst),
@@ -213,34 +213,65 @@ def relation_block_outputs(
     return {"out": out, "dZ": dZ, "grads": grads, "gradcheck": checked}
 
 
-def expect_array(fn: str, tensor: str, value: Any, expected: np.ndarray, case: str, whole: bool = True) -> float:
+#: What each dtype kind is called in a message.
+_KIND_NAMES = {"f": "floating point (e.g. float64)", "b": "bool", "i": "integer", "u": "unsigned integer",
+               "c": "complex"}  # fmt: skip
+
+
+def real_array(fn: str, tensor: str, value: Any, want: str, kinds: str = "f", case: str = "") -> np.ndarray:
+    """``value`` as an array of one of the dtype ``kinds`` (``"f"``: floating point), or :class:`Mismatch` naming why.
+
+    A complex answer is refused (its imaginary part would be dropped silently by a
+    conversion), as is one of another kind (integers or booleans for floats, floats for
+    booleans) or something that is not an array of numbers at all.
+    """
+    try:
+        arr = value if isinstance(value, np.ndarray) else np.asarray(value)
+    except (TypeError, ValueError):
+        raise Mismatch(f"{fn}: {tensor} is {_describe_type(value)}, expected {want}") from None
+    kind = arr.dtype.kind
+    if kind not in _KIND_NAMES or isinstance(value, Opaque):
+        raise Mismatch(f"{fn}: {tensor} is {_describe_type(value)}, expected {want}")
+    if kind == "c" and "c" not in kinds:
+        raise Mismatch(f"{fn}: {tensor} is complex (dtype {arr.dtype}), expected real numbers ({want})"
+                       + (f" (case {case})" if case else "") + "; a real computation never makes an imaginary part")
+    if kind not in kinds:
+        expected = " or ".join(_KIND_NAMES[k] for k in kinds)
+        where = f" (case {case})" if case else ""
+        raise Mismatch(f"{fn}: {tensor} has dtype {arr.dtype}, expected {expected}{where}")
+    return arr
+
+
+def expect_array(
+    fn: str, tensor: str, value: Any, expected: np.ndarray, case: str, whole: bool = True, kinds: str = "f"
+) -> float:
     """Compare one returned tensor with the expected one; return the relative error.
 
     ``whole`` says that ``value`` is the function's whole return value (so a ``None``
-    reads "returned None") rather than one element of a returned tuple.
+    reads "returned None") rather than one element of a returned tuple; ``kinds`` are the
+    dtype kinds accepted (:func:`real_array`).
 
     Raises
     ------
     Mismatch
-        ``None`` or a non-array, a wrong shape (both shapes named), non-finite entries
-        where finite ones are expected, or a relative error at or above ``PASS_BAR``
-        (with the position and both values of the largest difference).
+        ``None`` or a non-array, a complex array or one of another dtype kind, a wrong shape
+        (both shapes named), non-finite entries where finite ones are expected, or a
+        relative error at or above ``PASS_BAR`` (with the position and both values of the
+        largest difference).
     """
     expected = np.asarray(expected, dtype=np.float64)
     want = f"an array of shape {_shape_text(expected.shape)}"
     if value is None:
         lead = "returned None" if whole else f"{tensor} is None"
         raise Mismatch(f"{fn}: {lead}, expected {want}" + (" (is a return statement missing?)" if whole else ""))
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise Mismatch(f"{fn}: {tensor} is {_describe_type(value)}, expected {want}") from None
+    arr = real_array(fn, tensor, value, want, kinds, case)
     if arr.shape != expected.shape:
-        hint = arrangement_hint(arr, expected)
+        hint = arrangement_hint(arr, expected) if arr.size == expected.size else ""
         raise Mismatch(
             f"{fn}: {tensor} has shape {_shape_text(arr.shape)} but expected {_shape_text(expected.shape)}"
             f" (case {case})" + (f"; {hint}" if hint else "")
         )
+    arr = arr.astype(np.float64)
     bad = ~np.isfinite(arr) & np.isfinite(expected)
     if bad.any():
         if arr.ndim == 0:
@@ -281,7 +312,7 @@ def arrangement_hint(value: np.ndarray, expected: np.ndarray) -> str:
       wrong shape;
     * the sorted values are equal: "your values are the expected ones in another order".
     """
-    value, expected = np.asarray(value, dtype=np.float64), np.asarray(expected, dtype=np.float64)
+    value, expected = np.asarray(value).astype(np.float64), np.asarray(expected, dtype=np.float64)
     if value.size != expected.size or value.size < 2 or not (np.isfinite(value).all() and np.isfinite(expected).all()):
         return ""
     if value.ndim == expected.ndim and 2 <= value.ndim <= 4:
@@ -310,10 +341,12 @@ def wrong_blocks(value: Any, expected: np.ndarray, n_blocks: int) -> list[int] |
     gradient is wrong.
     """
     try:
-        arr = np.asarray(value, dtype=np.float64)
+        arr = np.asarray(value)
     except (TypeError, ValueError):
         return None
-    expected = np.asarray(expected, dtype=np.float64)
+    if arr.dtype.kind not in "fiub":
+        return None
+    arr, expected = arr.astype(np.float64), np.asarray(expected, dtype=np.float64)
     if arr.shape != expected.shape or arr.ndim == 0 or arr.shape[-1] % n_blocks or not np.isfinite(arr).all():
         return None
     width = arr.shape[-1] // n_blocks
@@ -339,10 +372,7 @@ def expect_scalar(fn: str, tensor: str, value: Any, expected: float, case: str) 
     """Like :func:`expect_array` for a function that returns one number (a loss)."""
     if value is None:
         raise Mismatch(f"{fn}: returned None, expected a float (is a return statement missing?)")
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise Mismatch(f"{fn}: {tensor} is {_describe_type(value)}, expected a float") from None
+    arr = real_array(fn, tensor, value, "a float", case=case)
     if arr.size != 1:
         raise Mismatch(
             f"{fn}: {tensor} has shape {_shape_text(arr.shape)} but expected a single number (shape ()) in case {case}"
@@ -367,7 +397,8 @@ def expect_same_twice(fn: str, first: Any, second: Any, names: Sequence[str]) ->
     firsts = first if isinstance(first, tuple) else (first,)
     seconds = second if isinstance(second, tuple) else (second,)
     for name, a, b in zip(names, firsts, seconds):
-        a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+        b = real_array(fn, f"{name} of the second call", b, "the first call's values", kinds="fb")
+        a, b = np.asarray(a).astype(np.float64), b.astype(np.float64)
         if a.shape == b.shape and np.isfinite(a).all() and rel_error(a, b) >= PASS_BAR:
             raise Mismatch(
                 f"{fn}: two calls with the same inputs returned different {name} (relative difference "

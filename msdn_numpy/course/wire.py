@@ -12,9 +12,16 @@ bytes of the arrays it names, one after the other. A value is encoded as
 * ``{"t": "object", "type": NAME}``: anything else, which the grader only sees the type of;
 * ``{"t": "ref", "id": N}``: a value kept in the student process (a cache passed back).
 
+Complex numbers travel as arrays (a complex scalar as a 0-d array), so that the grader
+sees what they are; an array of another kind (strings, dates, objects) travels as an
+``object`` naming its dtype.
+
 Decoding never runs code: the grader reads what a student process sends with
 :func:`decode`, which accepts nothing but the forms above and raises :class:`WireError`
-(with what was wrong) on anything else, a frame over ``MAX_FRAME`` bytes included.
+(with what was wrong) on anything else: a frame over ``MAX_FRAME`` bytes, a header line
+over ``MAX_HEADER``, JSON nested too deep, an array of more than ``MAX_NDIM`` axes. So what
+the grader holds of one student process at a time is bounded: one frame being read and
+its decoded values. The largest answer of a correct solution is about 10 kB.
 """
 
 from __future__ import annotations
@@ -27,8 +34,12 @@ from typing import Any
 
 import numpy as np
 
-#: The largest frame either side accepts (a student's answers are small arrays).
-MAX_FRAME = 256 * 2**20
+#: The largest frame either side accepts (a student's answers are small arrays, 10 kB at most).
+MAX_FRAME = 4 * 2**20
+#: The largest JSON header line of a frame.
+MAX_HEADER = 256 * 2**10
+#: The most axes of an array.
+MAX_NDIM = 32
 #: How deep tuples, lists and dicts may nest.
 MAX_DEPTH = 8
 #: Array dtypes that travel: booleans, integers, floats, complex numbers.
@@ -80,12 +91,16 @@ def encode(value: Any) -> tuple[dict, list[bytes]]:
             return {"t": "int", "v": int(v)}
         if isinstance(v, (float, np.floating)):
             return {"t": "float", "v": _float(float(v))}
+        if isinstance(v, (complex, np.complexfloating)):
+            v = np.asarray(v)
         if isinstance(v, str):
             return {"t": "str", "v": v[:10000]}
         if isinstance(v, np.ndarray) and v.dtype.kind in _KINDS:
             data = np.ascontiguousarray(v).tobytes()
             buffers.append(data)
             return {"t": "array", "dtype": v.dtype.str, "shape": list(v.shape), "n": len(data)}
+        if isinstance(v, np.ndarray):
+            return {"t": "object", "type": f"numpy array of dtype {v.dtype}"}
         if type(v) in (tuple, list):
             return {"t": type(v).__name__, "items": [enc(x, depth + 1) for x in v]}
         if type(v) is dict and all(isinstance(k, str) for k in v):
@@ -125,7 +140,7 @@ def decode(header: Any, data: bytes, offset: int = 0) -> tuple[Any, int]:
                 n = int(h["n"])
             except (KeyError, TypeError, ValueError) as exc:
                 raise WireError(f"an array with a bad description: {exc}") from None
-            if dtype.kind not in _KINDS or dtype.hasobject or any(s < 0 for s in shape):
+            if dtype.kind not in _KINDS or dtype.hasobject or len(shape) > MAX_NDIM or any(s < 0 for s in shape):
                 raise WireError(f"an array of dtype {dtype} or shape {shape} is not accepted")
             if n != math.prod(shape) * dtype.itemsize or pos[0] + n > len(data):
                 raise WireError("an array whose size does not match its bytes")
@@ -174,13 +189,13 @@ def pack(message: dict, values: dict[str, Any] | None = None) -> bytes:
 
 def unpack(body: bytes) -> tuple[dict, dict[str, Any]]:
     """The message and its decoded values from a frame's body (without the length)."""
-    end = body.find(b"\n")
+    end = body.find(b"\n", 0, MAX_HEADER + 1)
     if end < 0:
-        raise WireError("a frame without a header line")
+        raise WireError(f"a frame without a header line of at most {MAX_HEADER} bytes")
     try:
         header = json.loads(body[:end].decode())
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise WireError(f"a header that is not JSON: {exc}") from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise WireError(f"a header that is not JSON: {str(exc)[:100]}") from None
     if not isinstance(header, dict):
         raise WireError("a header that is not an object")
     raw = header.pop("values", {})
@@ -188,7 +203,10 @@ def unpack(body: bytes) -> tuple[dict, dict[str, Any]]:
         raise WireError("values that are not an object")
     values, offset = {}, end + 1
     for name, h in raw.items():
-        values[name], offset = decode(h, body, offset)
+        try:
+            values[name], offset = decode(h, body, offset)
+        except (ValueError, TypeError, OverflowError, MemoryError) as exc:  # what numpy says of a bad description
+            raise WireError(f"a value that cannot be decoded: {str(exc)[:100]}") from None
     if offset != len(body):
         raise WireError(f"{len(body) - offset} bytes left over after the values")
     return header, values

@@ -1,9 +1,12 @@
 """The student process of ``msdn grade``: loads one exercise file and calls its functions on request.
 
-Started by :mod:`msdn_numpy.course.gradebook` as ``python -I -B -c ...`` in a temporary copy
-of the student's folder. It imports NumPy and the package, replaces the package's
-implementations of the exercise's functions by stand-ins (:func:`sandbox.poison`),
-confines itself (:func:`sandbox.confine`), then loads the student's file and answers the
+Started by :mod:`msdn_numpy.course.gradebook` as ``python -I -B -c ... FD_IN FD_OUT`` in the
+temporary copy of the student's folder; its first frame on ``FD_IN`` says which file, which
+exercise, the copy (read only) and its own home (read and write), its limits and the user to
+become (nothing of this is on its command line or in its environment). It imports NumPy and the package, replaces the
+package's implementations of the exercise's functions by stand-ins
+(:func:`msdn_numpy.course.stand_ins.replace`), confines itself
+(:func:`msdn_numpy.course.sandbox.confine`), then loads the student's file and answers the
 grader's requests, one frame at a time (:mod:`msdn_numpy.course.wire`):
 
 ``{"op": "has", "name": N}``
@@ -25,7 +28,6 @@ code, this loop) can only change the answers, that is make them wrong.
 from __future__ import annotations
 
 import copy
-import json
 import os
 import runpy
 import sys
@@ -35,18 +37,39 @@ from typing import Any
 
 import numpy as np
 
-from msdn_numpy.course import sandbox, wire
+from msdn_numpy.course import allowlist, sandbox, stand_ins, wire
+
+#: The longest description of an exception sent to the grader.
+TEXT_LIMIT = 1000
+
+
+def _under(filename: str | None, root: str) -> bool:
+    return bool(filename) and not filename.startswith("<") and os.path.abspath(filename).startswith(root)
 
 
 def describe(exc: BaseException, root: str) -> str:
-    """``"ZeroDivisionError: division by zero (line 3 of alice.py)"`` for a frame below ``root``."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if os.path.abspath(f.filename).startswith(root)]
-    where = f" (line {frames[-1].lineno} of {os.path.relpath(frames[-1].filename, root)})" if frames else ""
-    if isinstance(exc, SystemExit):
-        return f"called sys.exit({exc.code!r}){where}"
-    if isinstance(exc, RecursionError):
-        return f"RecursionError: {exc}{where}"
-    return f"raised {type(exc).__name__}: {exc}{where}"
+    """``"raised ZeroDivisionError: division by zero (line 3 of alice.py)"`` for a frame below ``root``.
+
+    Only frames of files below ``root`` (the student's folder) are named; a syntax error is
+    placed by its own file and line, not by the frame that compiled it (``<frozen runpy>``).
+    """
+    try:
+        if isinstance(exc, SyntaxError) and _under(exc.filename, root):
+            where = f" (line {exc.lineno} of {os.path.relpath(str(exc.filename), root)})"
+            return f"raised {type(exc).__name__}: {exc.msg}{where}"[:TEXT_LIMIT]
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if _under(f.filename, root)]
+        where = f" (line {frames[-1].lineno} of {os.path.relpath(frames[-1].filename, root)})" if frames else ""
+        if isinstance(exc, stand_ins.ReferenceUsed):
+            text = f"uses the reference implementation {exc.name}{where}"
+        elif isinstance(exc, SystemExit):
+            text = f"called sys.exit({str(exc.code)[:100]!r}){where}"
+        elif isinstance(exc, RecursionError):
+            text = f"RecursionError: {exc}{where}"
+        else:
+            text = f"raised {type(exc).__name__}: {str(exc)[:TEXT_LIMIT]}{where}"
+    except BaseException:  # an exception whose str() raises, or worse
+        text = f"raised {type(exc).__name__}"
+    return text[:TEXT_LIMIT]
 
 
 class Worker:
@@ -82,7 +105,7 @@ class Worker:
         """``(True, result)`` or ``(False, the answer describing the exception)``."""
         try:
             return True, fn(*args)
-        except sandbox.ReferenceUsed as exc:
+        except stand_ins.ReferenceUsed as exc:
             return False, {"kind": "reference", "name": exc.name}
         except NotImplementedError as exc:
             return False, {"kind": "not_implemented", "message": str(exc)}
@@ -138,23 +161,29 @@ class Worker:
 
 
 def main(argv: list[str]) -> None:
-    """``FILE KEY WRITABLE FD_IN FD_OUT LIMITS_JSON``."""
-    path, key, writable, fd_in, fd_out, limits = argv[0], argv[1], argv[2], int(argv[3]), int(argv[4]), argv[5]
+    """``FD_IN FD_OUT``; the first frame on ``FD_IN`` is the configuration (see :class:`gradebook.StudentProcess`)."""
+    fd_in, fd_out = int(argv[0]), int(argv[1])
+    body = wire.read_frame_blocking(fd_in)
+    if body is None:
+        return
+    config, _ = wire.unpack(body)
+    path, key = config["file"], config["key"]
     import msdn_numpy.course.exercises as exercises  # the file's own `from ... import check`, loaded before confining
 
     exercises.GRADING = True  # the file's own check(...) call does nothing
-    sandbox.poison(key)
-    confined = sandbox.confine(writable, **json.loads(limits))
-    folder = str(Path(path).parent)
-    worker = Worker(fd_in, fd_out, folder + os.sep)
+    stand_ins.replace(key)
+    allow = allowlist.for_student(config["work"], config["home"], stand_ins.reference_files(key), config["packages"])
+    user = config.get("user")
+    confined = sandbox.confine(allow, config["limits"], tuple(user) if user else None)
+    here = str(Path(path).parent)
+    worker = Worker(fd_in, fd_out, here + os.sep)
     sys.argv = [path]
-    sys.path.append(folder)  # after the standard library and NumPy: a numpy.py beside the file changes nothing
+    sys.path.append(here)  # after the standard library and NumPy: a numpy.py beside the file changes nothing
     worker.send({"event": "ready", **confined})
     try:
         worker.namespace = runpy.run_path(path, run_name="student")
     except BaseException as exc:  # anything at all: an error, sys.exit, ...
-        text = describe(exc, worker.root).removeprefix("raised ")
-        worker.send({"event": "load_failed", "message": text})
+        worker.send({"event": "load_failed", "message": describe(exc, worker.root).removeprefix("raised ")})
         return
     worker.send({"event": "loaded"})
     worker.serve()
