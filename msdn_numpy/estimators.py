@@ -357,7 +357,8 @@ class MSDNClassifier(MultiLabelNetClassifier):
 
     Parameters (all keyword-only; ``help(MSDNClassifier)`` lists them with their defaults)
     ----------------------------------------------------------------------------------------
-    hidden, embed_dim, rank, channels, kernel_sizes, dropout, padding_mode, embedding, label_order
+    hidden, embed_dim, label_dim, free_channels, rank, channels, kernel_sizes, dropout, padding_mode, embedding,
+    label_order
         MSDN's options, :class:`msdn_numpy.models.config.MSDNConfig` (``msdn train --hidden`` ...).
     epochs, batch_size, lr, weight_decay, optimizer, patience, select, threshold, dtype, fast
         The training recipe, :class:`msdn_numpy.train.TrainConfig` (``msdn train --epochs`` ...).

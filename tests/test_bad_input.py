@@ -699,7 +699,7 @@ def test_compare_help_says_which_rows_each_model_option_applies_to(capsys):
     msdn_only = set(CONFIGS["msdn"].__dataclass_fields__) - set(CONFIGS["br"].__dataclass_fields__) - set(
         CONFIGS["rnn"].__dataclass_fields__
     )
-    assert len(msdn_only) == 7  # --embed-dim, --rank, --channels, --kernel-sizes, --padding-mode, ...
+    assert len(msdn_only) == 9  # --embed-dim, --label-dim, --free-channels, --rank, --channels, --kernel-sizes, ...
     assert help_text.count("msdn rows only") == len(msdn_only)
     assert help_text.count("rnn rows only") == 1  # --steps
 

@@ -136,9 +136,12 @@ def test_the_timed_torch_model_is_msdn(quick_run) -> None:
         {"kernel_sizes": (1, 4), "padding_mode": "circular", "dropout": 0.3},
     ],
 )
-def test_torch_msdn_same_parameters_and_outputs(kwargs, torch) -> None:
+@pytest.mark.parametrize("embedding", ["both", "free", "label"])
+def test_torch_msdn_same_parameters_and_outputs(kwargs, embedding, torch) -> None:
     rng = np.random.default_rng(0)
-    model = MSDN(11, 7, seed=3, **kwargs).to(np.float32)
+    model = MSDN(11, 7, seed=3, **{"embedding": embedding, **kwargs}).to(np.float32)
+    for p in model.combine.params.values():  # combine starts at zero: make every path count
+        p[...] = rng.standard_normal(p.shape)
     tm = torch_twin.build_torch_msdn(model, torch)
     X = rng.standard_normal((9, 11)).astype(np.float32)
     checks = torch_twin.check_torch_msdn(model, tm, X, torch)

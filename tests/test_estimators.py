@@ -286,7 +286,8 @@ def test_the_defaults_are_those_of_msdn_train():
         }  # fmt: skip
         assert p["random_state"] == cfg.seed and p["verbose"] is False
     assert MSDNClassifier().hidden == 64 and RethinkRNNClassifier().hidden == 128
-    assert MSDNClassifier().label_order == "cooccurrence" and MSDNClassifier().kernel_sizes == (1, 3, 5)
+    assert MSDNClassifier().label_order == "given" and MSDNClassifier().kernel_sizes == (1, 3, 5)
+    assert MSDNClassifier().embedding == "both"
 
 
 # -- conventions -------------------------------------------------------------------------------

@@ -25,25 +25,33 @@ def _randomise_combine(model: MSDN, seed: int = 9) -> MSDN:
     return model
 
 
-@pytest.mark.parametrize(
-    "kwargs",
-    [
-        dict(kernel_sizes=(1, 3, 5), padding_mode="zeros"),
-        dict(kernel_sizes=(2, 3, 4), padding_mode="circular", dropout=0.3),
-        dict(kernel_sizes=(3,), label_perm=[4, 2, 0, 5, 1, 3], dropout=0.0),
-        dict(kernel_sizes=(1, 7), label_perm=[5, 4, 3, 2, 1, 0], dropout=0.5, padding_mode="circular", rank=2),
-    ],
-)
-def test_msdn_whole_model_gradcheck(kwargs):
-    kwargs = {"rank": 4, **kwargs}
-    model = _randomise_combine(MSDN(5, 6, hidden=7, embed_dim=3, channels=4, seed=1, **kwargs))
+GRADCHECK_CASES = [
+    dict(kernel_sizes=(1, 3, 5), padding_mode="zeros"),
+    dict(kernel_sizes=(2, 3, 4), padding_mode="circular", dropout=0.3),
+    dict(kernel_sizes=(3,), label_perm=[4, 2, 0, 5, 1, 3], dropout=0.0),
+    dict(kernel_sizes=(1, 7), label_perm=[5, 4, 3, 2, 1, 0], dropout=0.5, padding_mode="circular", rank=2),
+]
+#: The parameters each design's gradcheck must reach, besides the encoder, head, convs and combine.
+EMBEDDING_PARAMETERS = {
+    "free": {"embed.0.W", "embed.1.b"},
+    "label": {"embed.u", "embed.e"},
+    "both": {"embed.u", "embed.e", "free_embed.0.W", "free_embed.1.b", "free_conv.0.W", "free_conv.0.b"},
+}
+
+
+@pytest.mark.parametrize("embedding", ["both", "free", "label"])
+@pytest.mark.parametrize("kwargs", GRADCHECK_CASES)
+def test_msdn_whole_model_gradcheck(kwargs, embedding):
+    kwargs = {"rank": 4, "embedding": embedding, **kwargs}
+    sizes = dict(hidden=7, embed_dim=3, label_dim=2, free_channels=5, channels=4)
+    model = _randomise_combine(MSDN(5, 6, seed=1, **sizes, **kwargs))
     errors = gradcheck(model, _x(4, 5, seed=2))
-    expected = {"x", "encoder.0.W", "head.W", "head.b", "embed.0.W", "embed.1.b", "combine.W", "combine.b"}
+    expected = {"x", "encoder.0.W", "head.W", "head.b", "combine.W", "combine.b"} | EMBEDDING_PARAMETERS[embedding]
     expected |= {f"convs.{i}.0.{w}" for i in range(len(kwargs["kernel_sizes"])) for w in "Wb"}  # one conv per size
     assert set(errors) >= expected
     assert errors.passed and max(errors.values()) < BAR, errors
     # and as built, with the zero combine (the relation block's gradients are then exactly 0)
-    fresh = MSDN(5, 6, hidden=7, embed_dim=3, channels=4, seed=1, **kwargs)
+    fresh = MSDN(5, 6, seed=1, **sizes, **kwargs)
     assert max(gradcheck(fresh, _x(4, 5, seed=2)).values()) < BAR
 
 
@@ -100,16 +108,22 @@ def test_rethinkrnn_parameter_count_matches_the_reference():
     assert split == {"encoder": 72 * 128 + 128, "lstm": 4 * (128 * 128 * 2 + 128), "head": 128 * 6 + 6}
 
 
-def test_msdn_parameter_count_by_hand():
-    D, L, E, d, r, c, K = 10, 7, 12, 4, 3, 5, (1, 3, 5)
-    model = MSDN(D, L, hidden=E, embed_dim=d, rank=r, channels=c, kernel_sizes=K)
+@pytest.mark.parametrize("embedding", ["both", "free", "label"])
+def test_msdn_parameter_count_by_hand(embedding):
+    D, L, E, d, ds, Cf, r, c, K = 10, 7, 12, 4, 6, 9, 3, 5, (1, 3, 5)
+    model = MSDN(D, L, hidden=E, embed_dim=d, label_dim=ds, free_channels=Cf, rank=r, channels=c, kernel_sizes=K,
+                 embedding=embedding)  # fmt: skip
+    free = E * r + r + r * d * L + d * L  # E -> r -> d L
+    d_in = d if embedding == "free" else ds
     expected = {
         "encoder": D * E + E,
         "head": E * L + L,
-        "embed": E * r + r + r * d * L + d * L,  # E -> r -> d L
-        "convs": sum(c * d * k + c for k in K),  # one Conv1D per kernel size
-        "combine": len(K) * c + 1,  # the 1x1 convolution to one channel
+        "embed": free if embedding == "free" else 2 * ds * L,  # or u and e, (d_s, L) each
+        "convs": sum(c * d_in * k + c for k in K),  # one Conv1D per kernel size
+        "combine": len(K) * c + (Cf if embedding == "both" else 0) + 1,  # the 1x1 convolution to one channel
     }
+    if embedding == "both":
+        expected |= {"free_embed": free, "free_conv": d * Cf + Cf}
     assert model.parameter_split() == expected
     assert model.num_parameters() == sum(expected.values())
     assert f"{model.num_parameters():,}" in model.describe()
@@ -127,11 +141,14 @@ def test_brmlp_parameter_count():
 
 
 def test_label_perm_reorders_the_convolution_axis_only():
-    """The relation block of MSDN with order perm, read in perm's order, equals that of
-    MSDN with the identity order (same weights); the label-wise head is not reordered."""
+    """With the free embedding, the relation block of MSDN with order perm, read in perm's order,
+    equals that of MSDN with the identity order (same weights); the label-wise head is not
+    reordered. (With a score embedding, position p also reads label perm[p]'s score: what the
+    order changes there is tested in test_score_embedding.py.)"""
     perm = [3, 0, 4, 1, 2]
-    a = _randomise_combine(MSDN(6, 5, hidden=8, embed_dim=3, channels=4, label_perm=perm, dropout=0.0, seed=7))
-    b = _randomise_combine(MSDN(6, 5, hidden=8, embed_dim=3, channels=4, dropout=0.0, seed=7))  # identity order
+    kw = dict(hidden=8, embed_dim=3, channels=4, dropout=0.0, seed=7, embedding="free")
+    a = _randomise_combine(MSDN(6, 5, label_perm=perm, **kw))
+    b = _randomise_combine(MSDN(6, 5, **kw))  # identity order
     X = _x(5, 6)
     head = a.head.forward(a.encoder.forward(X))  # identical in a and b, in the dataset's order
     np.testing.assert_array_equal(head, b.head.forward(b.encoder.forward(X)))

@@ -1,5 +1,6 @@
-"""``nn/score_embedding.py`` and MSDN built on it (``embedding="label"``): gradients, equal readable
-and fast forms, the zero-init property, and the receptive field a kernel size gives."""
+"""``nn/score_embedding.py`` and the MSDN designs whose kernels read it (``embedding="both"``, the
+default, and ``"label"``): gradients, equal readable and fast forms, the zero-init property, and
+the receptive field a kernel size gives."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from msdn_numpy.nn.fast import accelerate
 from msdn_numpy.nn.score_embedding import ScoreEmbedding
 
 BAR = 1e-7
+SCORE_DESIGNS = ["both", "label"]  # the designs whose kernels read each label's own score
 
 
 def _x(N: int, D: int, seed: int = 0) -> np.ndarray:
@@ -58,8 +60,10 @@ def test_score_embedding_rejects_a_wrong_shape():
         dict(kernel_sizes=(1, 7), label_perm=[5, 4, 3, 2, 1, 0], dropout=0.5, padding_mode="circular"),
     ],
 )
-def test_label_embedding_whole_model_gradcheck(kwargs):
-    model = _randomise_combine(MSDN(5, 6, hidden=7, embed_dim=3, channels=4, seed=1, embedding="label", **kwargs))
+@pytest.mark.parametrize("embedding", SCORE_DESIGNS)
+def test_label_embedding_whole_model_gradcheck(kwargs, embedding):
+    sizes = dict(hidden=7, embed_dim=3, label_dim=2, free_channels=5, channels=4)
+    model = _randomise_combine(MSDN(5, 6, seed=1, embedding=embedding, **sizes, **kwargs))
     errors = gradcheck(model, _x(4, 5, seed=2))
     expected = {"x", "encoder.0.W", "head.W", "head.b", "embed.u", "embed.e", "combine.W", "combine.b"}
     expected |= {f"convs.{i}.0.{w}" for i in range(len(kwargs["kernel_sizes"])) for w in "Wb"}
@@ -67,9 +71,10 @@ def test_label_embedding_whole_model_gradcheck(kwargs):
     assert errors.passed and max(errors.values()) < BAR, errors
 
 
-def test_label_embedding_readable_and_fast_forms_are_equal():
+@pytest.mark.parametrize("embedding", SCORE_DESIGNS)
+def test_label_embedding_readable_and_fast_forms_are_equal(embedding):
     """The readable Parallel of Conv1D branches and the fast twins of nn.fast: same logits, same gradients."""
-    model = _randomise_combine(MSDN(5, 8, hidden=7, embed_dim=3, channels=4, seed=2, embedding="label", dropout=0.0))
+    model = _randomise_combine(MSDN(5, 8, hidden=7, embed_dim=3, channels=4, seed=2, embedding=embedding, dropout=0.0))
     twin = accelerate(copy.deepcopy(model))
     X, dout = _x(6, 5, seed=3), _x(6, 8, seed=4)
     np.testing.assert_allclose(twin.forward(X), model.forward(X), rtol=0, atol=1e-12)
@@ -78,10 +83,11 @@ def test_label_embedding_readable_and_fast_forms_are_equal():
     np.testing.assert_allclose(twin.embed.grads["u"], model.embed.grads["u"], rtol=0, atol=1e-12)
 
 
-def test_label_embedding_starts_as_brmlp():
-    """Zero-initialised combine: at initialisation MSDN(embedding="label") is BR-MLP, bit for bit."""
+@pytest.mark.parametrize("embedding", SCORE_DESIGNS)
+def test_label_embedding_starts_as_brmlp(embedding):
+    """Zero-initialised combine: at initialisation MSDN (both score designs) is BR-MLP, bit for bit."""
     X = _x(6, 5)
-    msdn = MSDN(5, 7, hidden=8, dropout=0.3, seed=3, embedding="label", label_perm=[6, 5, 4, 3, 2, 1, 0])
+    msdn = MSDN(5, 7, hidden=8, dropout=0.3, seed=3, embedding=embedding, label_perm=[6, 5, 4, 3, 2, 1, 0])
     br = BRMLP(5, 7, hidden=8, dropout=0.3, seed=3)
     np.testing.assert_array_equal(msdn.forward(X), br.forward(X))
     dout = _x(6, 7, seed=4)
@@ -97,17 +103,20 @@ def _label_logits_after_bumping(model: MSDN, X: np.ndarray, label: int) -> np.nd
     return np.abs(bumped.logits(X) - base).max(axis=0)
 
 
+@pytest.mark.parametrize("embedding", SCORE_DESIGNS)
 @pytest.mark.parametrize("k", [1, 2, 3, 4, 5, 9])
-def test_a_kernel_of_size_k_relates_only_labels_within_its_reach(k):
+def test_a_kernel_of_size_k_relates_only_labels_within_its_reach(k, embedding):
     """For K=(k,): the logit at position t reads the scores at t-(k-1)//2 ... t+k//2, and nothing else.
 
     Change the evidence (the head's score) of one label and every label farther than that
-    reach keeps its logit; the labels within it move (combine is random, so they do).
+    reach keeps its logit; the labels within it move (combine is random, so they do). With
+    ``embedding="both"`` the free branch beside the kernels reads h, not the scores, and has
+    kernel size 1: it relates no labels, so the same reach holds.
     """
     L = 13
     perm = list(np.random.default_rng(5).permutation(L))
     model = _randomise_combine(
-        MSDN(4, L, hidden=6, embed_dim=3, channels=16, kernel_sizes=(k,), embedding="label", label_perm=perm, seed=0)
+        MSDN(4, L, hidden=6, embed_dim=3, channels=16, kernel_sizes=(k,), embedding=embedding, label_perm=perm, seed=0)
     )
     X = _x(64, 4, seed=1)
     pos = {label: p for p, label in enumerate(perm)}
@@ -125,7 +134,7 @@ def test_a_kernel_of_size_k_relates_only_labels_within_its_reach(k):
 
 def test_label_embedding_parameter_count_by_hand():
     D, L, E, d, C, K = 10, 12, 16, 8, 32, (1, 3, 5)
-    model = MSDN(D, L, hidden=E, embed_dim=d, channels=C, kernel_sizes=K, embedding="label")
+    model = MSDN(D, L, hidden=E, label_dim=d, channels=C, kernel_sizes=K, embedding="label")
     expected = (D * E + E) + (E * L + L) + 2 * d * L + sum(C * d * k + C for k in K) + (C * len(K) + 1)
     assert model.num_parameters() == expected
     assert model.parameter_split()["embed"] == 2 * d * L
@@ -143,19 +152,20 @@ def test_equal_encoders_give_the_same_encoder_to_all_three():
 
 
 def test_unknown_embedding_is_a_clear_error():
-    with pytest.raises(ValueError, match="embedding must be one of free, label"):
+    with pytest.raises(ValueError, match="embedding must be one of both, free, label"):
         MSDN(3, 4, embedding="neighbours")
 
 
-def test_a_label_embedding_model_file_round_trips(tmp_path):
+@pytest.mark.parametrize("embedding", SCORE_DESIGNS)
+def test_a_label_embedding_model_file_round_trips(tmp_path, embedding):
     from msdn_numpy.dataio.benchmarks import load_dataset
     from msdn_numpy.tools import persist
     from msdn_numpy.train import TrainConfig, train_model
 
     train, test = load_dataset("synthetic-scales")
-    options = {"embedding": "label", "label_order": "given"}
+    options = {"embedding": embedding, "label_order": "given"}
     trained = train_model(train, "msdn", options, TrainConfig(epochs=2), log=None)
     path = persist.save(trained, tmp_path / "m.npz")
     loaded = persist.load(path)
-    assert loaded.model.config["embedding"] == "label"
+    assert loaded.model.config["embedding"] == embedding
     np.testing.assert_array_equal(loaded.predict_proba(test.X), trained.predict_proba(test.X))

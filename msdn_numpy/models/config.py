@@ -22,11 +22,14 @@ from msdn_numpy.dataio.label_orders import LABEL_ORDERS
 from msdn_numpy.nn.conv import PADDING_MODES
 from msdn_numpy.util.checks import check_int, check_int_sequence
 
-#: What position p of MSDN's label axis carries (the ``embedding`` option): ``"free"``, an
-#: embedding of label p read from the whole hidden vector h; ``"label"``, a code of label p's own
-#: score alone (:class:`~msdn_numpy.nn.score_embedding.ScoreEmbedding`), so that a kernel of
-#: size k relates only labels at most k-1 positions apart. See docs/DESIGN.md, section 2a.
-EMBEDDINGS = ("free", "label")
+#: What MSDN's label axis carries (the ``embedding`` option). ``"label"``: position p holds a
+#: code of label perm[p]'s own score alone (:class:`~msdn_numpy.nn.score_embedding.ScoreEmbedding`),
+#: so a kernel of size k relates only labels at most k-1 positions apart. ``"free"``: position p
+#: holds an embedding read from the whole hidden vector h, which already sees every label, so the
+#: kernels' reach means nothing. ``"both"`` (the default): the label-specific axis for the kernels
+#: K, and beside it a free branch that sees only its own position (kernel size 1). See
+#: docs/DESIGN.md, section 2a.
+EMBEDDINGS = ("both", "free", "label")
 
 #: ``MSDN(label_perm=...)`` given without a name records this as its label order.
 CUSTOM_ORDER = "custom"
@@ -86,21 +89,27 @@ class MSDNConfig:
     """MSDN's options (:class:`msdn_numpy.models.msdn.MSDN`; docs/DESIGN.md says how each default was chosen)."""
 
     hidden: int = option(64, "encoder width E", "E", range=(1, 4096))
-    embed_dim: int = option(8, "label-embedding channels d", "d", range=(1, 1024))
+    embed_dim: int = option(8, "channels d of the free label embedding (embedding 'free' or 'both')", "d",
+                            range=(1, 1024))
+    label_dim: int = option(16, "channels of the score embedding the kernels read (embedding 'label' or 'both')",
+                            "d_s", range=(1, 1024))
+    free_channels: int = option(96, "channels of the free branch's kernel-size-1 convolution (embedding 'both')",
+                                "C_f", range=(1, 4096))
     rank: int = option(16, "rank r of the bottleneck the free label embeddings are read from", "r", range=(1, 4096))
     channels: int = option(32, "channels C per kernel size", "C", range=(1, 1024))
     kernel_sizes: tuple[int, ...] = option((1, 3, 5), "the scales K, distinct kernel sizes", "K", items=(1, 64, 16))
     dropout: float = option(0.3, **DROPOUT)
     padding_mode: str = option("zeros", "how the two ends of the label axis are padded", choices=PADDING_MODES)
     embedding: str = option(
-        "free",
-        "what the label axis carries: 'free', each label's embedding read from the whole hidden vector, or "
-        "'label', a code of each label's own score alone, so that a kernel relates a label only to the "
-        "labels inside its window",
+        "both",
+        "what the label axis carries: 'label', a code of each label's own score alone, so that a kernel "
+        "relates a label only to the labels inside its window; 'free', each label's embedding read from the "
+        "whole hidden vector; 'both', the 'label' axis for the kernels and beside it a free branch of kernel "
+        "size 1",
         choices=EMBEDDINGS,
     )
     label_order: str = option(
-        "cooccurrence", "the order of the labels along the axis", choices=LABEL_ORDERS + (CUSTOM_ORDER,)
+        "given", "the order of the labels along the axis", choices=LABEL_ORDERS + (CUSTOM_ORDER,)
     )
 
     def __post_init__(self) -> None:

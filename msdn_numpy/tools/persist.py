@@ -34,6 +34,8 @@ Every problem is one :class:`ModelFileError` naming the file and what is wrong.
 Files of format version 2 (before the layers were renamed: MSDN's ``relations`` and ``readout``,
 now ``convs`` and ``combine``; BR-MLP's and the RNN's ``readout``, now ``head``; the option
 ``relation``, now ``embedding``) are read with their names translated (:func:`upgrade_v2`).
+MSDN files saved before the options ``label_dim`` and ``free_channels`` existed load as the
+network they describe (:func:`older_msdn_options`).
 """
 
 from __future__ import annotations
@@ -297,18 +299,35 @@ def upgrade_v2(kind: str, config: dict[str, Any], names: set[str]) -> tuple[dict
     return config, renamed
 
 
+def older_msdn_options(config: dict[str, Any]) -> dict[str, Any]:
+    """An MSDN description saved before the options ``label_dim`` and ``free_channels`` existed.
+
+    Such a file's score embedding had ``embed_dim`` channels, and a file that names no
+    ``embedding`` has the design that was then the only one, ``"free"``; today's defaults of
+    these options would build a different network.
+    """
+    config = dict(config)
+    config.setdefault("embedding", "free")
+    if "label_dim" not in config and "embed_dim" in config:
+        config["label_dim"] = config["embed_dim"]
+    return config
+
+
 def _min_parameters(kind: str, config: dict[str, Any]) -> int:
     """A lower bound on the parameter count of the model ``config`` describes, without building it.
 
     Counts only the weight matrices every such model has: the encoder's ``D × hidden``,
-    MSDN's label embedding (``hidden × r + r × d L`` read from h, ``2 d L`` from each
+    MSDN's label embeddings (``hidden × r + r × d L`` read from h, ``2 d_s L`` from each
     label's own score) and convolutions ``c d k``, the LSTM's ``8 hidden²``. Missing
     entries take the dataclass's defaults.
     """
     c = {**{f.name: f.default for f in fields(CONFIGS[kind])}, **config}
-    h, d, r = c.get("hidden", 1), c.get("embed_dim", 0), c.get("rank", 0)
-    embed = 2 * d * c["L"] if c.get("embedding") == "label" else h * r + r * d * c["L"]
-    n = c["D"] * h + (embed + c.get("channels", 0) * d * sum(c.get("kernel_sizes", [])) if kind == "msdn" else 0)
+    h, d, r, ds = c.get("hidden", 1), c.get("embed_dim", 0), c.get("rank", 0), c.get("label_dim", 0)
+    free, label = h * r + r * d * c["L"], 2 * ds * c["L"]
+    embedding = c.get("embedding")
+    embed = {"free": free, "label": label}.get(embedding, free + label)
+    d_in = d if embedding == "free" else ds
+    n = c["D"] * h + (embed + c.get("channels", 0) * d_in * sum(c.get("kernel_sizes", [])) if kind == "msdn" else 0)
     if kind == "rnn":
         n += 8 * h * h
     return int(n)
@@ -410,6 +429,8 @@ def _load(path: Path, zf: zipfile.ZipFile) -> TrainedModel:
     renamed = {name: name for name in stored_names}
     if int(version) == 2 and isinstance(config, dict):
         config, renamed = upgrade_v2(kind, config, stored_names)
+    if kind == "msdn" and isinstance(config, dict):
+        config = older_msdn_options(config)
     feature_names, label_names = _names(path, meta, "feature_names"), _names(path, meta, "label_names")
     _check_config(path, kind, config, len(feature_names), len(label_names))
     thresholds = meta["thresholds"]
