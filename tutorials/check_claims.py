@@ -156,11 +156,11 @@ def stated_numbers(text: str) -> list[tuple[int, Number]]:
 
 # ---------------------------------------------------------------- the text: paragraphs, markers, what is not stated
 
-SKIPPED = [  # spans of markdown whose numbers are not stated numbers (replaced by spaces)
+SKIPPED = [  # spans of markdown whose numbers are not stated numbers (replaced by spaces), in this order
+    re.compile(r"^ {4,}.*$|^#+ .*$|^\s*\d+\.\s", re.M),  # indented code, headings, ordered-list markers
     re.compile(r"<!--.*?-->", re.S),  # HTML comments (markers are read before)
     re.compile(r"`[^`]*`", re.S),  # code spans, also across a line break
     re.compile(r"\]\([^)]*\)"),  # link targets
-    re.compile(r"^ {4,}.*$|^#+ .*$|^\s*\d+\.\s", re.M),  # indented code, headings, ordered-list markers
     re.compile(r"(?i)\b(?:tutorials?|sections?|exercises?)\s+\d+(?:(?:\s*,\s*|\s+and\s+|\s+or\s+)\d+)*|§\s*\d+\w*"),
     re.compile(r"\(\s*\d+\s*,\s*\)|\(\s*\d+(?:\s*,\s*\d+)+\s*\)"),  # integer tuples: kernel sizes, shapes
 ]
