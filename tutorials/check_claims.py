@@ -18,7 +18,8 @@ output, one written without (prose says "lower by 0.0205") matches either sign. 
 separators do not matter (9,415 = 9415); a percentage matches a percentage or a fraction of
 one (37% = 0.37 = 0.3712 rounded); "3/10" and "3 of 10" match a printed "3/10" or "3 of 10".
 Standard error is not read: it holds progress lines, whose counters ("7/10") would match
-anything.
+anything. A number is looked for anywhere in the output, not next to the words that state
+it: a four-decimal result is rarely found by chance, a count such as 30 easily is.
 
 **What is not a stated number.** Code (backtick spans, lines indented by four spaces or
 more), headings, HTML comments, link targets; a number glued to a word (F1, Conv1D, 1x1,
@@ -26,8 +27,8 @@ more), headings, HTML comments, link targets; a number glued to a word (F1, Conv
 exercise 8, §2a); tuples of integers, which name kernel sizes or shapes ((1,), (1, 3, 5));
 ordered-list markers; years (whole numbers 1900 to 2099 without separator: 2021, "et al.
 2012"; write a count of that size with a separator, 2,000); bounds after <, >, ≤, ≥
-(p < 0.05); and the whole numbers 0 to 10 written alone, which are prose ("10 seeds", "3
-steps", "k = 5"), while 0.5, 10%, 3/10 and 11 are checked.
+(p < 0.05); and the whole numbers 0 to 10 written alone, without a sign, which are prose
+("10 seeds", "3 steps", "k = 5"), while 0.5, +2, 10%, 3/10 and 11 are checked.
 
 **Markers**, HTML comments on a line of the paragraph (or bullet, or table row) they apply
 to, invisible once the markdown is rendered:
@@ -47,7 +48,8 @@ states them (minutes) and checks every number not marked ``elsewhere``; it also 
 tutorial's wall time beside the run-time table's, the machine and its load average. The
 time cells of the table are not claims about the output: update them from a full run.
 ``--save-outputs DIR`` keeps what each tutorial printed, and ``--outputs DIR`` checks the
-text against kept outputs without running anything, to fix a text quickly.
+text against kept outputs without running anything, to fix a text quickly; ``--list`` shows
+every stated number and its verdict.
 """
 
 from __future__ import annotations
@@ -417,7 +419,9 @@ def report(result: Result, table: str | None, args: argparse.Namespace) -> str:
     """One line per tutorial: its run time (and the README table's), and what was checked."""
     line = f"tutorial {result.number}: {result.seconds:.1f} s"
     if args.full and not args.outputs:
-        line += f" (README table: {table or 'no row'})"
+        stated = seconds_of(table or "")
+        off = stated is None or abs(result.seconds - stated) > max(2.0, 0.25 * stated)
+        line += f" (README table: {table or 'no row'}{', update it' if off else ''})"
     line += f"; {result.checked} checked, {len(result.misses)} missed, {result.elsewhere} from elsewhere"
     return line + ("" if args.full else f", {result.deferred} left to full mode")
 
