@@ -12,9 +12,11 @@ install command. CI installs ``.[test,torch]`` and fails on any skip.
 from __future__ import annotations
 
 import signal
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from tutorial_runs import SCRIPTS, run_tutorial
 
 from msdn_numpy.dataio.benchmarks import resolve_data_dir
 
@@ -57,3 +59,17 @@ def model_file(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("model") / "m.npz"
     assert main(["train", "--epochs", "2", "--hidden", "8", "--quiet", "--save", str(path)]) == 0
     return path
+
+
+@pytest.fixture(scope="session")
+def smoke_runs(tmp_path_factory) -> dict:
+    """Every tutorial script run once in smoke mode, two at a time (CI has 2 cores):
+    ``{script: (completed process, its figures folder)}``."""
+    root = tmp_path_factory.mktemp("tutorial_figures")
+
+    def one(script: str):
+        figures = root / script.removesuffix(".py")
+        return script, (run_tutorial(script, figures), figures)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(pool.map(one, SCRIPTS))

@@ -14,7 +14,8 @@ after another), so every tutorial runs, not a sample. The exercises and their so
 run cell by cell in one namespace (``tests/notebook_runner.py``: no ``__file__``, a
 kernel's ``sys.argv``), without a kernel.
 
-The scripts and notebooks run two at a time, once per test session.
+The scripts and notebooks run two at a time, once per test session (the scripts' runs, the
+fixture ``smoke_runs`` of ``conftest.py``, also serve ``tests/test_claims.py``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tutorial_runs import smoke_env
 
 ROOT = Path(__file__).resolve().parent.parent
 TUTORIALS = ROOT / "tutorials"
@@ -54,17 +56,7 @@ EXERCISES = sorted(str(p.relative_to(TUTORIALS)) for p in TUTORIALS.glob("exerci
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-def _env() -> dict[str, str]:
-    # One BLAS thread per script: two scripts run at once, and for these small matrices
-    # multi-threaded BLAS is several times slower when the cores are shared.
-    return dict(os.environ, MSDN_SMOKE="1", MPLBACKEND="Agg", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
-
-
-def _run(script: str, figures: Path, *extra: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, str(TUTORIALS / script), "--figures", str(figures), *extra],
-        cwd=ROOT, env=env or _env(), capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+_env = smoke_env
 
 
 def test_every_tutorial_is_listed() -> None:
@@ -73,19 +65,6 @@ def test_every_tutorial_is_listed() -> None:
     readme = (TUTORIALS / "README.md").read_text()
     for script in scripts:
         assert script in readme, f"{script} is missing from tutorials/README.md"
-
-
-@pytest.fixture(scope="session")
-def smoke_runs(tmp_path_factory) -> dict[str, tuple[subprocess.CompletedProcess, Path]]:
-    """Run every tutorial once, two at a time (CI has 2 cores)."""
-    root = tmp_path_factory.mktemp("tutorial_figures")
-
-    def one(script: str):
-        figures = root / script.removesuffix(".py")
-        return script, (_run(script, figures), figures)
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(pool.map(one, EXPECTED))
 
 
 @pytest.mark.parametrize("script", sorted(EXPECTED))

@@ -15,6 +15,7 @@ dependencies from the index.
 
 from __future__ import annotations
 
+import ast
 import csv
 import hashlib
 import os
@@ -130,7 +131,9 @@ def test_train_handout_and_grade_run_from_the_installed_wheel(installed, tmp_pat
     site_packages = installed.parent / "lib"
     for path in where[:4]:
         assert Path(path).is_relative_to(site_packages) and Path(path).exists(), path
-    assert str(ROOT) not in where[4], "the clone is not on sys.path"
+    entries = [Path(entry).resolve() for entry in ast.literal_eval(where[4]) if entry]
+    inside = [str(entry) for entry in entries if entry.is_relative_to(ROOT)]  # not a substring: ROOT-venv is outside
+    assert not inside, f"the clone is on sys.path: {inside}"
 
     assert _run(installed, tmp_path, "msdn", "--version").stdout == f"msdn_numpy {__version__}\n"
     trained = _run(installed, tmp_path, "msdn", "train", "--epochs", "2", "--hidden", "8", "--save", "m.npz")

@@ -68,7 +68,7 @@ print("labels, in the file's order:", ", ".join(f"{j} {name}" for j, name in enu
 # A convolution needs the labels *in some order*, and the order of a dataset's file is
 # arbitrary. `train_model` reorders the labels along the convolution axis with
 # `label_orders.label_order` (by default `cooccurrence`: labels that occur together are
-# put next to each other; tutorial 1 shows it, tutorial 6 measures what it changes).
+# placed close to each other; tutorial 1 measures how close, tutorial 6 what it changes).
 # The model keeps two index arrays:
 #
 # * `perm`: **position `p` of the convolution axis holds label `perm[p]`**, so `Z[:, :, p]`

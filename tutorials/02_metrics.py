@@ -70,7 +70,7 @@ plots.save(fig, args.figures, "02_tiny_example.png")
 # %% [markdown]
 # ## Example-based metrics, by hand
 #
-# The convention for a ratio 0/0 is **0**, the value scikit-learn returns by default,
+# The convention for a ratio `0/0` is **0**, the value scikit-learn returns by default,
 # with one exception: an example with no true and no predicted label is exactly right,
 # and its Jaccard, precision, recall and F1 are **1** (`empty_score=1`, the default of
 # `msdn_numpy.metrics`, as in RethinkNet's code; `empty_score=0` gives scikit-learn's
@@ -197,7 +197,7 @@ for t in (0.3, 0.5, 0.7):
 # %% [markdown]
 # At 0.7 example 3 (no true label) predicts nothing, which is right: its example-F1 is 1,
 # and the mean example-F1 is 0.617. With scikit-learn's default (`empty_score=0`) it
-# would be 0.367, lower than at 0.5, although the prediction improved.
+# would be 0.367, lower than at 0.5, although the prediction improved. <!-- smoke -->
 
 # %%
 m0 = metrics.evaluate(Y_true, scores, threshold=0.7, empty_score=0)

@@ -82,7 +82,7 @@ plots.save(fig, args.figures, "04_receptive_fields.png")
 # receptive fields of the whole block (stacking layers would widen them). With the
 # default `K = (1, 3, 5)`, output `j` of the block sees labels `j - 2 … j + 2` of the
 # label order: on emotions (6 labels) that is nearly all of them, on CAL500 (174) a
-# small neighbourhood.
+# small neighbourhood. <!-- smoke -->
 
 # %% [markdown]
 # ## 2. The convolutions: one Conv1D + ReLU per kernel size
@@ -118,10 +118,10 @@ dZ = model.convs.backward(dout)
 same = np.array_equal(out, out_branches) and np.array_equal(dZ, dZ_branches)
 print(f"model.convs: forward == the branches concatenated, backward == the sum of the branches' dZ: {same}")
 assert same
-readable_grads = {name: g.copy() for name, _, g in model.convs.named_parameters()}
+readable_grads = {name: grad.copy() for name, _, grad in model.convs.named_parameters()}
 fast = MultiScaleConv1D.of(model.convs)  # the same branches: its backward fills the same grads
 out_fast, dZ_fast = fast.forward(Z_demo), fast.backward(dout)
-grad_diff = max(np.abs(g - readable_grads[name]).max() for name, _, g in fast.named_parameters())
+grad_diff = max(np.abs(grad - readable_grads[name]).max() for name, _, grad in fast.named_parameters())
 print(f"the fast twin {fast!r}, parameters {[name for name, _, _ in fast.named_parameters()]}")
 print(f"forward {out.shape}: largest |fast - readable| {np.abs(out_fast - out).max():.1e}")
 print(f"backward: dZ {np.abs(dZ_fast - dZ).max():.1e}, dW_k and db_k {grad_diff:.1e}")
@@ -166,6 +166,7 @@ assert np.array_equal(logits, model.forward(X))
 
 # %%
 dlogits = loss_fn.backward()
+# the forward read s back as s[:, 0, inverse], so position p of s made logit perm[p]: ds[:, 0, p] = dlogits[:, perm[p]]
 ds = dlogits[:, None, perm]  # (N, 1, L) in the convolution's order
 dF = model.combine.backward(ds)
 dZ = model.convs.backward(dF)
@@ -173,15 +174,16 @@ dh = model.head.backward(dlogits) + model.embed.backward(dZ)  # h fed both: the 
 dX = model.encoder.backward(dh)
 for name, a in (("dlogits", dlogits), ("ds", ds), ("dF", dF), ("dZ", dZ), ("dh", dh), ("dX", dX)):
     print(f"{name:>8s} {a.shape}")
-by_hand = {name: g.copy() for name, _, g in model.named_parameters()}
+by_hand = {name: grad.copy() for name, _, grad in model.named_parameters()}
 model.forward(X)
 dX_model = model.backward(loss_fn.backward())
-same = np.allclose(dX, dX_model) and all(np.allclose(by_hand[n], g) for n, _, g in model.named_parameters())
+same = np.allclose(dX, dX_model) and all(np.allclose(by_hand[n], grad) for n, _, grad in model.named_parameters())
 print(f"\nby hand == model.backward (dX and all {len(by_hand)} parameter gradients): {same}")
 assert same
 print("parameter gradients:")
-for name, p, g in model.named_parameters():
-    print(f"  {name:<22s} param {str(p.shape):<12s} grad {str(g.shape):<12s} |grad| max {np.abs(g).max():.2e}")
+for name, param, grad in model.named_parameters():
+    sizes = f"param {str(param.shape):<12s} grad {str(grad.shape):<12s}"
+    print(f"  {name:<22s} {sizes} |grad| max {np.abs(grad).max():.2e}")
 
 # %% [markdown]
 # ## 5. The zero-initialised `combine`: MSDN starts as BR-MLP
@@ -205,9 +207,9 @@ opt = Adam(fresh, lr=1e-3)
 
 def gradient_norms(net: MSDN) -> dict[str, float]:
     out = {}
-    for name, _, g in net.named_parameters():
+    for name, _, grad in net.named_parameters():
         part = name.split(".")[0]
-        out[part] = out.get(part, 0.0) + float((g**2).sum())
+        out[part] = out.get(part, 0.0) + float((grad**2).sum())
     return {part: np.sqrt(v) for part, v in out.items()}
 
 
@@ -256,11 +258,15 @@ assert errors["x"] < 1e-7
 # needed: only `D` and `L`). MSDN's convolutions are shared across label positions, so
 # its relation block (`convs`, `combine`) does not grow with `L`; its label-wise head (`E L + L`) and its label
 # embedding (`E r + r + r d L + d L`, through the rank-r bottleneck) do. The RNN's LSTM
-# alone has `4 (128*128 + 128*128 + 128) = 131,584` parameters, whatever `L` is. The paper
-# claims a "drastically smaller" model; the last column says how much smaller ours is.
+# alone has `4 (128*128 + 128*128 + 128) = 131,584` parameters, whatever `L` is: an LSTM
+# has `4 (D_in H + H^2 + H)`, its hidden state is H = 128 wide, and its input is too,
+# because RethinkRNN puts a Dense(128, ReLU) layer (its `encoder`, the first rows below)
+# before the LSTM, so D_in = 128 whatever the number of features D. The paper claims a
+# "drastically smaller" model; the last column of the table says how much smaller ours is.
 
 # %%
 shapes = {"synthetic": (20, 12), "emotions": (72, 6), "yeast": (103, 14), "enron": (1001, 53), "CAL500": (68, 174)}
+print(RethinkRNN(*shapes["emotions"]).describe())  # encoder Linear(D, 128) + ReLU: the LSTM's input is 128 wide
 columns = f"{'MSDN':>8s} {'BRMLP':>8s} {'RethinkRNN':>11s} {'MSDN/RNN':>9s}"
 print(f"{'dataset':<10s} {'D':>5s} {'L':>4s} {columns}   MSDN split")
 for ds_name, (D, L) in shapes.items():
@@ -276,7 +282,7 @@ for ds_name, (D, L) in shapes.items():
 # goes depends on the data: on enron (1001 features) most of MSDN is the encoder (64,128
 # of 78,318); on CAL500 (174 labels) the label embedding and the head. The relation block
 # is the same everywhere: `convs` 2,400 and `combine` 97 parameters. The figure shows how
-# each model grows with `L`.
+# each model grows with `L`. <!-- smoke -->
 
 # %%
 Ls = np.array([2, 5, 10, 20, 50, 100, 200])

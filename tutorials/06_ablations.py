@@ -161,8 +161,8 @@ plots.save(fig, args.figures, "06_ablations.png")
 # * **Several scales beat one.** Each single kernel size is below `(1, 3, 5)`: `(1,)` by
 #   0.0126 (better on 2/10 seeds, p = 0.010), `(3,)` by 0.0148 (3/10, p = 0.049), `(5,)`
 #   by 0.0106 (2/10, p = 0.049). That is the paper's multi-scale claim, on this dataset.
-#   Two of the three p-values sit at the edge of 0.05 and we made nine comparisons, so
-#   take them as suggestive, `(1,)` being the strongest. The other multi-scale set,
+#   Two of the three p-values (0.049) are barely below the bar, p < 0.05, and we made nine
+#   comparisons, so take them as suggestive, `(1,)` being the strongest. The other multi-scale set,
 #   `(2, 3, 4)`, is not clearly different from the default (−0.0110, p = 0.084).
 # * **The label order does not matter measurably on emotions**: `given` −0.0038
 #   (p = 0.492), `frequency` −0.0031 (p = 0.625), `random` −0.0054 (p = 0.275), circular
@@ -205,12 +205,13 @@ for name, _, _ in syn_variants[1:]:
 
 # %% [markdown]
 # What the full run (5 seeds) shows: the relation block matters a lot here. BR-MLP's
-# subset accuracy is 0.8716 against the default's 0.9876, lower on every seed (−0.1160;
-# 5/5 seeds is the strongest evidence 5 seeds can give, p = 0.062). But `K = (1,)`, which
-# cannot mix labels, does as well as the default (0.9900, no clear difference, p = 0.500),
-# and so does a random label order (0.9816, p = 0.625), which puts the XOR parents out of
-# each other's reach. So on this dataset what lifts MSDN above BR-MLP is the relation
-# block's second, non-linear layer, shared by all labels and applied to each label's own
-# embedding, not the mixing of neighbouring labels that the XOR rules were built for: each
-# embedding is computed from the whole input, so it can carry its parents' evidence by
-# itself. An ablation can show *that* a piece helps; *why* needs ablations like this one.
+# subset accuracy is 0.8716 against the default's 0.9876, lower on every seed (−0.1160,
+# BR-MLP better on 0/5 seeds: the strongest evidence 5 seeds can give, p = 0.062). But
+# `K = (1,)`, which cannot mix labels, does as well as the default (0.9900, no clear
+# difference, p = 0.500), and so does a random label order (0.9816, p = 0.625), which puts
+# the XOR parents out of each other's reach. So on this dataset what lifts MSDN above
+# BR-MLP is the relation block's second, non-linear layer, shared by all labels and
+# applied to each label's own embedding, not the mixing of neighbouring labels that the
+# XOR rules were built for: each embedding is computed from the whole input, so it can
+# carry its parents' evidence by itself. An ablation can show *that* a piece helps; *why*
+# needs ablations like this one.

@@ -105,7 +105,7 @@ assert same
 # reaching `c` by the forget gate `f` (and adds what comes through `h`), so with
 # `f ≈ σ(0) = 0.5` (the default initialisation) it shrinks about geometrically: the classic
 # vanishing gradient. A forget-gate bias of +2 (`f ≈ 0.88`, a common initialisation trick;
-# not the package's default) lets it reach much further back.
+# not the package's default) lets it reach much further back. <!-- smoke -->
 #
 # Right: RethinkRNN has only `B = 3` steps and a loss at **every** step, so each `h_t`
 # receives a direct gradient from its own prediction, plus what flows back from the later

@@ -124,12 +124,13 @@ for step, batch in enumerate(batches, 1):
 # `v̂ = g²`, so the first step is `lr · g / (|g| + ε)`: every parameter moves by almost
 # exactly `lr`, whatever the size of its gradient. SGD's first step is `lr · g`,
 # proportional to the gradient. Because Adam's step does not depend on the scale of the
-# gradient, one learning rate (1e-3) can be the default for all three models.
+# gradient, one learning rate (1e-3) can be the default for all three models. <!-- smoke -->
 
 # %%
 lr, (beta1, beta2), eps = cfg.lr, (0.9, 0.999), 1e-8
 mine, theirs = small_model(), small_model()
 opt = Adam(theirs, lr=lr, betas=(beta1, beta2), eps=eps, weight_decay=wd)
+print(f"Adam: lr = {lr:g} (TrainConfig), β1 = {opt.beta1}, β2 = {opt.beta2}, ε = {opt.eps:g} (optim.Adam's defaults)")
 m = {name: np.zeros_like(p) for name, p, _ in mine.named_parameters()}
 v = {name: np.zeros_like(p) for name, p, _ in mine.named_parameters()}
 for t, batch in enumerate(batches, 1):
@@ -164,14 +165,14 @@ print(f"for comparison, SGD's first step |step| / lr = |g|: median {np.median(gr
 #
 # * **(a) the minibatch loop**: a fresh random order of the fit part (its own seeded
 #   generator, `seed + 1`), then for every minibatch of 32 rows forward, BCE, backward,
-#   one Adam step; dropout is on (training mode);
+#   one Adam step; dropout is on (training mode); <!-- smoke -->
 # * **(b) the validation pass**: evaluation mode (dropout off), the validation BCE and
 #   probabilities `P_val`, and the validation micro-F1 at the *best global threshold* of
-#   the grid 0.05, 0.10, …, 0.95 (`train.best_micro_f1`);
+#   the grid 0.05, 0.10, …, 0.95 (`train.best_micro_f1`); <!-- smoke -->
 # * **(c) selection with patience**: the epoch is better if its micro-F1 is higher (by
 #   more than 1e-9), or equal and its validation loss lower; a better epoch's parameters
 #   are copied and the wait resets; otherwise the wait grows, and at `patience` (30)
-#   epochs without a better one, training stops;
+#   epochs without a better one, training stops; <!-- smoke: 1e-9 -->
 # * **(d) after the loop**, the copied parameters of the selected epoch are written back.
 #
 # We run this loop and `train.fit` on two identical models: the histories and the final
@@ -199,6 +200,7 @@ Xf, Xv, Tf = X_fit.astype(dtype), X_val.astype(dtype), fit_part.Y.astype(dtype)
 opt = Adam(model, lr=cfg.lr, weight_decay=cfg.weight_decay)
 order_rng = np.random.default_rng(cfg.seed + 1)  # the minibatch order
 rows, best_micro, best_loss, best_epoch, best_params, waited = [], -np.inf, np.inf, 0, None, 0
+tol = 1e-9  # "higher" and "lower" by more than this, as train.fit compares
 model.train()
 for epoch in range(1, cfg.epochs + 1):
     order = order_rng.permutation(len(Xf))  # (a) the minibatch loop
@@ -216,7 +218,7 @@ for epoch in range(1, cfg.epochs + 1):
     model.train()
     val_micro, _ = best_micro_f1(P_val, val_part.Y)
     rows.append({"epoch": epoch, "train_loss": total / len(Xf), "val_loss": val_loss, "val_micro_f1": val_micro})
-    better = val_micro > best_micro + 1e-9 or (abs(val_micro - best_micro) <= 1e-9 and val_loss < best_loss - 1e-9)
+    better = val_micro > best_micro + tol or (abs(val_micro - best_micro) <= tol and val_loss < best_loss - tol)
     if better:  # (c) selection with patience
         best_micro, best_loss, best_epoch, waited = val_micro, val_loss, epoch, 0
         best_params = {name: p.copy() for name, p, _ in model.named_parameters()}
@@ -230,7 +232,7 @@ model.eval()
 n_batches = -(-len(Xf) // cfg.batch_size)
 print(f"\nby hand: {len(rows)} epochs of {n_batches} minibatches (Adam steps); selected epoch {best_epoch} "
       f"(validation micro-F1 {best_micro:.4f}, loss {best_loss:.4f}); stopped after {waited} epochs without a "
-      f"better one")  # fmt: skip
+      f"better one (better: micro-F1 higher by more than {tol:g}, or equal and the loss lower)")  # fmt: skip
 
 reference = fresh_msdn()
 history = fit(reference, X_fit, fit_part.Y, X_val, val_part.Y, cfg, log=None)

@@ -53,6 +53,7 @@ SEEDS = common.seeds(args, 10)
 # are only 400 training rows for 28 features, so a per-label head on the encoder
 # (BR-MLP) must find each XOR's two features on its own; through the parents' *scores*
 # it is a 2-input XOR that one kernel can learn once and reuse at every position.
+# <!-- smoke -->
 #
 # Which kernel sees both parents of a rule at distance s? A 'same'-padded kernel of size
 # k reaches (k-1)//2 positions to the left and k//2 to the right, so it needs
@@ -239,10 +240,11 @@ for a, b in [("free, K=(1,3,5) (default)", "free, K=(1,)"), ("label, K=(1,3,5)",
 # right only half of the time. Dembczyński, Waegeman, Cheng & Hüllermeier (2012, "On
 # label dependence and loss minimization in multi-label classification") show why this
 # matters: per-label marginals are all one needs for Hamming loss, but minimising subset
-# 0/1 loss needs the joint mode of the labels given x, which marginals alone do not give
+# zero-one loss needs the joint mode of the labels given x, which marginals alone do not give
 # when labels are conditionally dependent. synthetic-scales has no conditional
 # dependence (every label is a function of x), which is why a per-label model can reach
 # it at all; its rules are hard only because they must be *learned* from 400 rows.
+# <!-- elsewhere: 0.5 (a thought experiment, two fair coins that always agree: nothing runs it) -->
 #
 # **Exercise 8** (`tutorials/exercises/08_label_axis.py`) has you write this tutorial's
 # two ideas by hand: the per-label score embedding of `embedding="label"` (forward and
