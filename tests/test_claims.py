@@ -231,6 +231,8 @@ def test_the_nearest_printed_number_is_reported(cc) -> None:
     assert result.misses == ['tutorial 6, line 3: "0.0124" not in the output (nearest printed: -0.0126)']
     result = cc.check(6, [cc.Claim("line 3", _number(cc, "on 3/10 seeds"))], "a 0.3 b 2/10", full=True)
     assert result.misses == ['tutorial 6, line 3: "3/10" not in the output (nearest printed: 2/10)']
+    result = cc.check(6, [cc.Claim("line 3", _number(cc, "on 3/10 seeds"))], "a 0/0 b 2/10", full=True)
+    assert result.misses == ['tutorial 6, line 3: "3/10" not in the output (nearest printed: 2/10)']
 
 
 @pytest.mark.parametrize(

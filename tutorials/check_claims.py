@@ -111,6 +111,8 @@ class Number:
             if not (self.fraction and printed.fraction):
                 return Decimal("Infinity")
             (a, b), (c, d) = self.fraction, printed.fraction
+            if not (b and d):  # "0/0" printed (or stated) is no fraction to compare by size
+                return Decimal(0) if (a, b) == (c, d) else Decimal("Infinity")
             return abs(Decimal(a) / b - Decimal(c) / d)
         return abs((printed.value if self.signed else abs(printed.value)) - self.value)
 
