@@ -6,13 +6,18 @@ Run:  python tutorials/04_build_msdn.py [--data-dir DIR] [--figures DIR] [--smok
 # %% [markdown]
 # # 4. Building MSDN layer by layer
 #
-#     x (N, D) -> encoder -> h (N, E) -> head: g = h W_g + b_g                      (N, L)      dataset order
-#                         -> embed: Z = tanh(reshape((h A + a) B + c))              (N, d, L)   convolution order
-#                         -> convs: F = concat_k ReLU(Conv1D_k(Z))                  (N, |K| C, L)
-#                         -> combine: s = Conv1D_1(F), starts at zero               (N, 1, L)
-#     logits = g + s[:, 0, inverse]                                                 (N, L)      dataset order
+#     x (N, D) -> encoder -> h (N, E) -> head: g = h W_g + b_g                      (N, L)       dataset order
+#     g -> embed: Z[:, :, p] = tanh(u_p g[:, perm[p]] + e_p)                        (N, d_s, L)  convolution order
+#       -> convs: F = concat_k ReLU(Conv1D_k(Z))                                    (N, |K| C, L)
+#     h -> free_embed: V = tanh(reshape((h A + a) B + c))                           (N, d, L)
+#       -> free_conv: G = ReLU(Conv1D_1(V)), kernel size 1                          (N, C_f, L)
+#     combine: s = Conv1D_1(concat(G, F)), starts at zero                           (N, 1, L)
+#     logits = g + s[:, 0, inverse]                                                 (N, L)       dataset order
 #
-# `convs` and `combine` together are the relation block. Every piece is a `msdn_numpy`
+# `convs` and `combine` together are the relation block; the kernels read `Z`, a code of
+# each label's own head score, so a kernel relates only the labels inside its window. The
+# free branch (`free_embed`, `free_conv`) gives each label capacity of its own and, with
+# kernel size 1, relates none (tutorial 0 and docs/DESIGN.md §2a say why both). Every piece is a `msdn_numpy`
 # layer with a `forward` that caches and a `backward` that returns `dx` and fills
 # `grads`. `perm` and `inverse` are the label order of tutorial 0: `Z[:, :, p]` is label
 # `perm[p]`, and `inverse = argsort(perm)` brings an array in the convolution's order
@@ -108,7 +113,7 @@ model = MSDN(train.n_features, train.n_labels, label_perm=perm.tolist(), label_o
 branches = model.convs.branches
 for branch in branches:
     print("branch:", " -> ".join(repr(layer) for layer in branch.layers))
-Z_demo = rng.standard_normal((5, model.options.embed_dim, train.n_labels))
+Z_demo = rng.standard_normal((5, model.options.label_dim, train.n_labels))  # the kernels read d_s channels
 out = model.convs.forward(Z_demo)
 out_branches = np.concatenate([b.forward(Z_demo) for b in branches], axis=1)
 dout = rng.standard_normal(out.shape)
@@ -142,12 +147,14 @@ model.combine.params["W"][...] = rng.standard_normal(model.combine.params["W"].s
 loss_fn = BCEWithLogits()
 h = model.encoder.forward(X)
 g = model.head.forward(h)  # the label-wise head (as BR-MLP's), dataset order
-Z = model.embed.forward(h)  # rank-r bottleneck -> d*L values -> reshape (N, d, L) -> tanh; Z[:, :, p] is label perm[p]
+Z = model.embed.forward(g[:, perm])  # (N, d_s, L): Z[:, :, p] = tanh(u_p g[:, perm[p]] + e_p), label perm[p]'s own score
 F = model.convs.forward(Z)  # Conv1D + ReLU per kernel size, concatenated on the channel axis
-s = model.combine.forward(F)  # (N, 1, L), convolution order
+V = model.free_embed.forward(h)  # rank-r bottleneck -> d*L values -> reshape (N, d, L) -> tanh
+G = model.free_conv.forward(V)  # kernel size 1: position p sees only V[:, :, p]
+s = model.combine.forward(np.concatenate([G, F], axis=1))  # (N, 1, L), convolution order
 logits = g + s[:, 0, inverse]  # back to the dataset's order, added to the head
 loss = loss_fn.forward(logits, Y)
-for name, a in (("X", X), ("h", h), ("g", g), ("Z", Z), ("F", F), ("s", s), ("logits", logits)):
+for name, a in (("X", X), ("h", h), ("g", g), ("Z", Z), ("F", F), ("V", V), ("G", G), ("s", s), ("logits", logits)):
     print(f"{name:>7s} {a.shape}")
 print(f"   loss {loss:.4f}  (mean BCE over N*L = {Y.size} entries; ln 2 = {np.log(2):.4f} for a coin flip)")
 assert np.array_equal(logits, model.forward(X))
@@ -162,17 +169,26 @@ assert np.array_equal(logits, model.forward(X))
 # * the label order: the relation block's output was read as `s[:, 0, inverse]`, so its
 #   gradient is `dlogits[:, perm]`, in the convolution's order (an index array's gradient
 #   is the inverse index array);
-# * `h` fed both the head and the embedding, so `dh` is the **sum** of the two paths.
+# * `combine` read the free branch's `C_f` channels first, then `F`: its input gradient is
+#   split the same way;
+# * a tensor used twice gets the **sum** of both gradients: `g` fed the logits and the score
+#   code (read as `g[:, perm]`, so its gradient comes back with `inverse`), and `h` fed the
+#   head and the free embedding.
 
 # %%
 dlogits = loss_fn.backward()
 # the forward read s back as s[:, 0, inverse], so position p of s made logit perm[p]: ds[:, 0, p] = dlogits[:, perm[p]]
 ds = dlogits[:, None, perm]  # (N, 1, L) in the convolution's order
-dF = model.combine.backward(ds)
+dGF = model.combine.backward(ds)  # (N, C_f + |K| C, L)
+C_f = model.options.free_channels
+dG, dF = dGF[:, :C_f], dGF[:, C_f:]  # the free branch's channels came first
+dV = model.free_conv.backward(dG)
 dZ = model.convs.backward(dF)
-dh = model.head.backward(dlogits) + model.embed.backward(dZ)  # h fed both: the two gradients add up
+dg = dlogits + model.embed.backward(dZ)[:, inverse]  # g fed the logits and (as g[:, perm]) the score code
+dh = model.head.backward(dg) + model.free_embed.backward(dV)  # h fed the head and the free embedding
 dX = model.encoder.backward(dh)
-for name, a in (("dlogits", dlogits), ("ds", ds), ("dF", dF), ("dZ", dZ), ("dh", dh), ("dX", dX)):
+for name, a in (("dlogits", dlogits), ("ds", ds), ("dG", dG), ("dF", dF), ("dV", dV), ("dZ", dZ), ("dg", dg),
+                ("dh", dh), ("dX", dX)):  # fmt: skip
     print(f"{name:>8s} {a.shape}")
 by_hand = {name: grad.copy() for name, _, grad in model.named_parameters()}
 model.forward(X)
@@ -192,7 +208,7 @@ for name, param, grad in model.named_parameters():
 # BR-MLP with the same seed (its encoder and head are drawn exactly as BR-MLP's). What does
 # that do to learning? The gradient of `combine`'s own weights is `dW = sum ds * F`, not
 # zero; but the gradient it passes back, `dF = W^T ds`, is zero, so at the first step
-# `convs` and the label embedding get **no** gradient at all. After the first Adam step
+# `convs`, the score code and the free branch get **no** gradient at all. After the first Adam step
 # `combine` is no longer zero, and the gradient reaches the whole block.
 
 # %%
@@ -219,7 +235,7 @@ for step in (1, 2):
     print(f"step {step}: gradient norm by part: "
           + ", ".join(f"{part} {v:.2e}" for part, v in gradient_norms(fresh).items()))  # fmt: skip
     if step == 1:
-        assert gradient_norms(fresh)["convs"] == 0 and gradient_norms(fresh)["embed"] == 0
+        assert all(gradient_norms(fresh)[part] == 0 for part in ("embed", "convs", "free_embed", "free_conv"))
     opt.step()
 
 # %% [markdown]
@@ -235,12 +251,13 @@ for step in (1, 2):
 D_t, L_t = 5, 7
 Xt = rng.standard_normal((3, D_t))
 tiny = {
-    "MSDN": MSDN(D_t, L_t, hidden=6, rank=3, embed_dim=3, channels=2, kernel_sizes=(1, 2, 3), dropout=0.3,
-                 padding_mode="circular", label_perm=[3, 0, 6, 1, 5, 2, 4], seed=1),
+    "MSDN": MSDN(D_t, L_t, hidden=6, rank=3, embed_dim=3, label_dim=3, free_channels=4, channels=2,
+                 kernel_sizes=(1, 2, 3), dropout=0.3, padding_mode="circular", label_perm=[3, 0, 6, 1, 5, 2, 4],
+                 seed=1),
     "BRMLP": BRMLP(D_t, L_t, hidden=6, dropout=0.3, seed=1),
     "RethinkRNN": RethinkRNN(D_t, L_t, hidden=4, steps=3, seed=1),
 }  # fmt: skip
-tiny["MSDN"].combine.params["W"][...] = rng.standard_normal((1, 6, 1))
+tiny["MSDN"].combine.params["W"][...] = rng.standard_normal(tiny["MSDN"].combine.params["W"].shape)
 tiny["MSDN"].combine.params["b"][...] = 0.3
 for name, net in tiny.items():
     result = gradcheck(net, Xt)
@@ -256,8 +273,9 @@ assert errors["x"] < 1e-7
 #
 # Where the parameters are, for each model at the size of the real benchmarks (no data
 # needed: only `D` and `L`). MSDN's convolutions are shared across label positions, so
-# its relation block (`convs`, `combine`) does not grow with `L`; its label-wise head (`E L + L`) and its label
-# embedding (`E r + r + r d L + d L`, through the rank-r bottleneck) do. The RNN's LSTM
+# its relation block (`convs`, `combine`) and `free_conv` do not grow with `L`; its label-wise head
+# (`E L + L`), the score code (`2 d_s L`) and the free embedding (`E r + r + r d L + d L`, through the
+# rank-r bottleneck) do. The RNN's LSTM
 # alone has `4 (128*128 + 128*128 + 128) = 131,584` parameters, whatever `L` is: an LSTM
 # has `4 (D_in H + H^2 + H)`, its hidden state is H = 128 wide, and its input is too,
 # because RethinkRNN puts a Dense(128, ReLU) layer (its `encoder`, the first rows below)
@@ -277,11 +295,12 @@ for ds_name, (D, L) in shapes.items():
 
 
 # %% [markdown]
-# MSDN has 0.066 of the RNN's parameters on emotions, 0.089 on yeast, 0.294 on enron and
-# 0.264 on CAL500 (the ratios above do not depend on any training run). Where its size
+# MSDN has 0.091 of the RNN's parameters on emotions, 0.114 on yeast, 0.312 on enron and
+# 0.318 on CAL500 (the ratios above do not depend on any training run). Where its size
 # goes depends on the data: on enron (1001 features) most of MSDN is the encoder (64,128
-# of 78,318); on CAL500 (174 labels) the label embedding and the head. The relation block
-# is the same everywhere: `convs` 2,400 and `combine` 97 parameters. The figure shows how
+# of 83,278); on CAL500 (174 labels) the free embedding (24,704) and the head. The relation
+# block is the same everywhere: `convs` 4,704 and `combine` 193 parameters, and `free_conv`
+# 864. The figure shows how
 # each model grows with `L`. <!-- smoke -->
 
 # %%
@@ -310,7 +329,7 @@ for part, ns in parts.items():
 axes[1].set_xlabel("number of labels L")
 axes[1].set_ylabel("trainable parameters")
 axes[1].set_title(
-    "Where MSDN's parameters are (D = 100): head and embed\ngrow with L; encoder, convs and combine do not"
+    "Where MSDN's parameters are (D = 100): head, embed and free_embed\ngrow with L; the other parts do not"
 )
 axes[1].legend()
 axes[1].grid(axis="y", alpha=0.3)
