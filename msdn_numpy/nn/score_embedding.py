@@ -4,7 +4,7 @@ MSDN convolves along the label axis, so that a kernel of size k relates each lab
 its k-1 neighbours in the label order. That only holds if position ``p`` of the axis
 carries information about its own label and nothing else: if every position can read
 the whole hidden vector (the "free" embedding, :class:`~msdn_numpy.models.MSDN` with
-``relation="free"``), a kernel of size 1 can compute everything a kernel of size 5
+``embedding="free"``), a kernel of size 1 can compute everything a kernel of size 5
 can, and the order of the axis means nothing. This layer builds the embedding of
 label ``p`` from one number, the label's own score ``g[:, p]``, through weights that
 belong to that label::
