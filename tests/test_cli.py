@@ -63,7 +63,8 @@ def test_compare_writes_a_table_and_json(tmp_path, capsys):
     assert "| msdn |" in out and "| rnn |" in out and "| br |" in out and "msdn K=(3,)" in out
     runs = json.loads(out_json.read_text())
     variants = {r["variant"] for r in runs}
-    assert {"msdn", "rnn", "br", "msdn K=(1,)", "msdn K=(5,)", "msdn order=cooccurrence", "msdn order=random"} <= variants
+    expected = {"msdn", "rnn", "br", "msdn K=(1,)", "msdn K=(5,)", "msdn order=cooccurrence", "msdn order=random"}
+    assert expected <= variants
     assert "msdn order=given" not in variants  # the default order is the "msdn" row itself
     assert all(set(r["metrics"]) == set(METRIC_NAMES) for r in runs)
 

@@ -147,7 +147,7 @@ model.combine.params["W"][...] = rng.standard_normal(model.combine.params["W"].s
 loss_fn = BCEWithLogits()
 h = model.encoder.forward(X)
 g = model.head.forward(h)  # the label-wise head (as BR-MLP's), dataset order
-Z = model.embed.forward(g[:, perm])  # (N, d_s, L): Z[:, :, p] = tanh(u_p g[:, perm[p]] + e_p), label perm[p]'s own score
+Z = model.embed.forward(g[:, perm])  # (N, d_s, L): Z[:, :, p] = tanh(u_p g[:, perm[p]] + e_p), label perm[p]'s score
 F = model.convs.forward(Z)  # Conv1D + ReLU per kernel size, concatenated on the channel axis
 V = model.free_embed.forward(h)  # rank-r bottleneck -> d*L values -> reshape (N, d, L) -> tanh
 G = model.free_conv.forward(V)  # kernel size 1: position p sees only V[:, :, p]

@@ -12,7 +12,8 @@ Run:  python tutorials/exercises/08_label_axis.py
 # MSDN slides kernels of several sizes along the *label axis*: position `p` of an
 # `(N, d, L)` tensor belongs to label `p` (in the chosen order), and a kernel of size `k`
 # mixes neighbouring positions. That only relates *neighbouring labels* if position `p`
-# holds information about label `p` alone (tutorial 10). `embedding="label"` builds the
+# holds information about label `p` alone (tutorial 10). The score embedding the kernels
+# read (`embed`, in the default `embedding="both"` and in `embedding="label"`) builds the
 # embedding of label `p` from one number, the label's own head score `g[:, p]`, through
 # weights of its own:
 #
@@ -26,8 +27,12 @@ Run:  python tutorials/exercises/08_label_axis.py
 # PyTorch splits it (`(k-1)//2` zeros on the left, `k//2` on the right), the output at
 # position `p` reads positions `p - (k-1)//2 … p + k//2` of its input, clipped to the axis.
 # Several kernel sizes side by side (MSDN's `K = (1, 3, 5)`) see the union of their
-# windows; the 1x1 `combine` after them adds nothing. So MSDN with `K = (1, 3, 5)` relates
-# labels at most 2 positions apart, and a rule between labels 4 apart is out of its reach.
+# windows; the 1x1 `combine` after them adds nothing. **Distance**, as in tutorial 10: the
+# distance between positions `p` and `q` is `|p - q|`; a kernel of size `k` reaches
+# `(k-1)//2` to the left and `k//2` to the right. So the output of MSDN with
+# `K = (1, 3, 5)` at position `p` reads the labels at distance at most 2 from `p`. A rule
+# label at distance `s` (its parents at `p - s` and `p + s`) is within that reach for
+# `s = 1` and `s = 2`, and out of it for `s = 4`.
 #
 # (The embedding is this project's reconstruction: the paper does not say how its label
 # embeddings are built — docs/DESIGN.md, "What the label axis carries".)
