@@ -166,9 +166,11 @@ def _conv_line(s: dict, t: dict[str, float], c: dict[str, float], rows: list[Row
 # --------------------------------------------------------------------------------------
 def msdn_block_shape() -> dict[str, Any]:
     """The relation block of ``MSDN``'s defaults at the default training batch:
-    ``N`` = batch size, ``C_in`` = embed_dim, ``C_out`` = channels, the kernel sizes."""
+    ``N`` = batch size, ``C_in`` = the channels the kernels read (label_dim, or embed_dim
+    for ``embedding="free"``), ``C_out`` = channels, the kernel sizes."""
     opts = MSDN(1, 2).options
-    return dict(N=TrainConfig().batch_size, C_in=opts.embed_dim, C_out=opts.channels,
+    C_in = opts.embed_dim if opts.embedding == "free" else opts.label_dim
+    return dict(N=TrainConfig().batch_size, C_in=C_in, C_out=opts.channels,
                 kernel_sizes=tuple(opts.kernel_sizes))  # fmt: skip
 
 

@@ -12,7 +12,7 @@ repeats, never a single timing:
    The naive loops would need ~40 s for one call at ``K=5, L=53``; their cost is exactly
    linear in ``N`` (the outer loop is over examples), so they are timed on a few examples
    and scaled to ``N``. The output says so on every such row.
-2. **MSDN's convs** at MSDN's defaults and training batch (``N=32, C_in=8, C_out=32,
+2. **MSDN's convs** at MSDN's defaults and training batch (``N=32, C_in=16, C_out=32,
    K=(1, 3, 5)``, each with its ReLU): the readable branches, one ``Conv1D`` per kernel size
    (the default), vs their fast twin :class:`~msdn_numpy.nn.fast.MultiScaleConv1D` (one shared
    im2col; one product, or one per kernel size on long label axes: the path its rule takes
