@@ -11,6 +11,7 @@ install command. CI installs ``.[test,torch]`` and fails on any skip.
 
 from __future__ import annotations
 
+import signal
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -20,6 +21,12 @@ from tutorial_runs import SCRIPTS, run_tutorial
 from msdn_numpy.dataio.benchmarks import resolve_data_dir
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+# A shell starts background jobs (`cmd &`) with SIGINT ignored, and an ignored signal stays
+# ignored in every child: the tests that send Ctrl-C to `msdn` would then wait for nothing.
+# A handled signal is reset to the default in a child, where Python installs its own handler.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 #: The skip reason of every test that needs PyTorch (tests/test_install.py checks the command).
 TORCH_SKIP_REASON = 'PyTorch is the oracle of this test and is not installed: pip install -e ".[test,torch]"'
