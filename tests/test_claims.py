@@ -21,7 +21,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from tutorial_runs import ROOT, TUTORIALS
+from tutorial_runs import ROOT, TUTORIALS, import_from_tutorials
 
 CHECKER = TUTORIALS / "check_claims.py"
 
@@ -29,12 +29,7 @@ CHECKER = TUTORIALS / "check_claims.py"
 @pytest.fixture(scope="module")
 def cc():
     """The checker module, imported as a script beside the tutorials."""
-    sys.path.insert(0, str(TUTORIALS))
-    try:
-        import check_claims
-    finally:
-        sys.path.remove(str(TUTORIALS))
-    return check_claims
+    return import_from_tutorials("check_claims")
 
 
 def _checker(*args: str) -> subprocess.CompletedProcess:

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tutorial_runs import smoke_env
+from tutorial_runs import import_from_tutorials, smoke_env
 
 ROOT = Path(__file__).resolve().parent.parent
 TUTORIALS = ROOT / "tutorials"
@@ -254,12 +254,7 @@ def test_save_displays_the_saved_png_in_a_kernel(monkeypatch, tmp_path) -> None:
 
 def _common():
     """The tutorials' helper module, imported as the scripts import it."""
-    sys.path.insert(0, str(TUTORIALS))
-    try:
-        import common
-    finally:
-        sys.path.remove(str(TUTORIALS))
-    return common
+    return import_from_tutorials("common")
 
 
 def test_verdict_says_better_only_on_evidence() -> None:

@@ -7,6 +7,7 @@ Shared by ``tests/test_tutorials.py`` (each script runs and writes its figures) 
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
@@ -28,3 +29,13 @@ def run_tutorial(script: str, figures: Path, *extra: str, env: dict | None = Non
         [sys.executable, str(TUTORIALS / script), "--figures", str(figures), *extra],
         cwd=ROOT, env=env or smoke_env(), capture_output=True, text=True, timeout=300,
     )  # fmt: skip
+
+
+def import_from_tutorials(name: str):
+    """A helper module that lives beside the tutorials (``common``, ``check_claims``),
+    imported as the scripts import it."""
+    sys.path.insert(0, str(TUTORIALS))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(TUTORIALS))
