@@ -115,6 +115,11 @@ class MSDNConfig:
     def __post_init__(self) -> None:
         check_options(self)
 
+    @property
+    def kernel_channels(self) -> int:
+        """The channels the kernels K read: the free embedding's d, or the score code's d_s."""
+        return self.embed_dim if self.embedding == "free" else self.label_dim
+
 
 @dataclass(frozen=True)
 class BRMLPConfig:

@@ -94,7 +94,7 @@ class MSDN(MultiLabelModel):
             self.embed: Module = free_embedding(E, opts.rank, d, L, rng)
         else:  # position p holds a code of label perm[p]'s own score, nothing else
             self.embed = ScoreEmbedding(L, opts.label_dim, rng=rng)
-        d_in = d if opts.embedding == "free" else opts.label_dim
+        d_in = opts.kernel_channels
         self.convs = Parallel(
             [Sequential(Conv1D(d_in, C, k, padding="same", padding_mode=opts.padding_mode, rng=rng), ReLU())
              for k in K],

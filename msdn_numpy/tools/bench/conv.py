@@ -169,8 +169,7 @@ def msdn_block_shape() -> dict[str, Any]:
     ``N`` = batch size, ``C_in`` = the channels the kernels read (label_dim, or embed_dim
     for ``embedding="free"``), ``C_out`` = channels, the kernel sizes."""
     opts = MSDN(1, 2).options
-    C_in = opts.embed_dim if opts.embedding == "free" else opts.label_dim
-    return dict(N=TrainConfig().batch_size, C_in=C_in, C_out=opts.channels,
+    return dict(N=TrainConfig().batch_size, C_in=opts.kernel_channels, C_out=opts.channels,
                 kernel_sizes=tuple(opts.kernel_sizes))  # fmt: skip
 
 

@@ -35,7 +35,7 @@ def build_torch_msdn(model: MSDN, torch: Any) -> Any:
     nn, F = torch.nn, torch.nn.functional
     opts = model.options
     d, L, ks, E, kind = opts.embed_dim, model.L, opts.kernel_sizes, opts.hidden, opts.embedding
-    d_in = d if kind == "free" else opts.label_dim
+    d_in = opts.kernel_channels
     circular = opts.padding_mode == "circular"
 
     def pad(z: Any, k: int) -> Any:  # our 'same' split; Conv1d pads odd zero cases itself
